@@ -1,0 +1,165 @@
+//! Faults, scheduled at virtual times: crashes (optionally cutting a handler short), restarts,
+//! pauses, partitions, changes of network behaviour and wall-clock steps.
+//!
+//! A scenario's fault schedule is a list of these, scripted or drawn from the seed; the simulator
+//! applies each at its time and records it in the trace.
+
+use crate::network::Network;
+use crate::node::NodeId;
+use crate::time::{Duration, Time};
+use serde::Serialize;
+use std::fmt;
+
+/// How many of a handler's effects survive when a crash cuts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Cut {
+    /// Exactly this many (or all, if the handler has fewer).
+    Keep(usize),
+    /// A prefix of random length, drawn from the fault stream.
+    Random,
+}
+
+/// One fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Fault {
+    /// The node stops between two handlers: volatile state is gone, unsynced writes are lost,
+    /// its timers are cancelled and messages to it are dropped until it restarts.
+    Crash {
+        /// The node.
+        node: NodeId,
+        /// When.
+        at: Time,
+    },
+    /// The node's first handler that runs at or after `after` is cut short: a prefix of its
+    /// effects takes place (sends in it are delivered), then the node crashes.
+    CrashInHandler {
+        /// The node.
+        node: NodeId,
+        /// From when.
+        after: Time,
+        /// How much of the handler survives.
+        cut: Cut,
+    },
+    /// A crashed node starts again, with a fresh struct and its synced storage.
+    Restart {
+        /// The node.
+        node: NodeId,
+        /// When.
+        at: Time,
+    },
+    /// The node stops running for a while (a long garbage-collection pause, a frozen VM); then
+    /// everything that became due meanwhile is handled, in order.
+    Pause {
+        /// The node.
+        node: NodeId,
+        /// When.
+        at: Time,
+        /// For how long.
+        duration: Duration,
+    },
+    /// Messages on the listed directed links are dropped from `at` until `heal` (forever if
+    /// `None`), including those already in flight.
+    Partition {
+        /// When it starts.
+        at: Time,
+        /// When it heals.
+        heal: Option<Time>,
+        /// The blocked (from, to) links.
+        links: Vec<(NodeId, NodeId)>,
+    },
+    /// The network's behaviour changes from `at` on (for example, the quiet period at the end
+    /// of a scenario).
+    Network {
+        /// When.
+        at: Time,
+        /// The new behaviour.
+        network: Network,
+    },
+    /// The node's wall clock jumps by `by_micros` (negative: backwards, as NTP may do).
+    ClockStep {
+        /// The node.
+        node: NodeId,
+        /// When.
+        at: Time,
+        /// The jump.
+        by_micros: i64,
+    },
+}
+
+impl Fault {
+    /// A symmetric partition between groups: no message crosses from one group to another.
+    pub fn partition(at: Time, heal: Option<Time>, groups: &[&[NodeId]]) -> Fault {
+        let mut links = Vec::new();
+        for (i, a) in groups.iter().enumerate() {
+            for (j, b) in groups.iter().enumerate() {
+                if i != j {
+                    for &x in *a {
+                        for &y in *b {
+                            links.push((x, y));
+                        }
+                    }
+                }
+            }
+        }
+        Fault::Partition { at, heal, links }
+    }
+
+    /// A one-way partition: `from` cannot reach `to`, but `to` still reaches `from`.
+    pub fn one_way(at: Time, heal: Option<Time>, from: NodeId, to: NodeId) -> Fault {
+        Fault::Partition { at, heal, links: vec![(from, to)] }
+    }
+
+    /// When this fault takes effect.
+    pub fn at(&self) -> Time {
+        match self {
+            Fault::Crash { at, .. }
+            | Fault::Restart { at, .. }
+            | Fault::Pause { at, .. }
+            | Fault::Partition { at, .. }
+            | Fault::Network { at, .. }
+            | Fault::ClockStep { at, .. } => *at,
+            Fault::CrashInHandler { after, .. } => *after,
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Crash { node, at } => write!(f, "crash {node} at {at}"),
+            Fault::CrashInHandler { node, after, cut } => match cut {
+                Cut::Keep(k) => write!(f, "crash {node} in its first handler after {after}, keeping {k} effects"),
+                Cut::Random => write!(f, "crash {node} in its first handler after {after}, keeping a random prefix"),
+            },
+            Fault::Restart { node, at } => write!(f, "restart {node} at {at}"),
+            Fault::Pause { node, at, duration } => write!(f, "pause {node} at {at} for {duration}"),
+            Fault::Partition { at, heal, links } => {
+                let links: Vec<String> = links.iter().map(|(a, b)| format!("{a}->{b}")).collect();
+                write!(f, "partition {} at {at}", links.join(" "))?;
+                match heal {
+                    Some(h) => write!(f, ", healed at {h}"),
+                    None => write!(f, ", never healed"),
+                }
+            }
+            Fault::Network { at, network } => write!(f, "network becomes {network} at {at}"),
+            Fault::ClockStep { node, at, by_micros } => {
+                write!(f, "step {node}'s wall clock by {by_micros}us at {at}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_blocks_both_directions_between_groups_only() {
+        let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
+        let Fault::Partition { links, .. } = Fault::partition(Time(1), None, &[&[a], &[b, c]])
+        else {
+            unreachable!()
+        };
+        assert_eq!(links, vec![(a, b), (a, c), (b, a), (c, a)]);
+    }
+}

@@ -1,0 +1,151 @@
+//! A lab as the harness sees it: its registry, its student files, and the grading entry point
+//! that both `labs/labNN-*/tests/` and `solutions/labNN-*/tests/` call.
+
+use crate::node::Protocol;
+use crate::report::{Report, evaluate};
+use crate::scenario::{RUN_COMPLETES, Scenario};
+use std::sync::Arc;
+
+/// A lab's registry and identity.
+pub struct Lab<P: Protocol> {
+    /// `lab00`.
+    pub id: &'static str,
+    /// `links`.
+    pub topic: &'static str,
+    /// The package whose code is being run (`lab00` or `lab00-solution`), for replay commands.
+    pub package: &'static str,
+    /// The files a student edits, relative to the repository root.
+    pub student_files: &'static [&'static str],
+    /// Where the reference snapshots live (an absolute path, from the lab crate).
+    pub snapshots: &'static str,
+    /// The scenarios, in rubric order.
+    pub scenarios: Vec<Arc<Scenario<P>>>,
+}
+
+impl<P: Protocol> std::fmt::Debug for Lab<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lab").field("id", &self.id).field("package", &self.package).finish()
+    }
+}
+
+/// The environment variable that raises the number of seeds a student runs.
+pub const SEEDS_VAR: &str = "COURSE_SEEDS";
+
+impl<P: Protocol> Lab<P> {
+    /// The scenario with this name.
+    pub fn scenario(&self, name: &str) -> Option<&Arc<Scenario<P>>> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+
+    /// The names of every scenario, in rubric order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.scenarios.iter().map(|s| s.name).collect()
+    }
+
+    /// The graded seeds of a scenario, raised to `COURSE_SEEDS` if that is set and larger.
+    pub fn seeds_for(&self, scenario: &Scenario<P>) -> Vec<u64> {
+        let extra = match std::env::var(SEEDS_VAR) {
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(n) => n,
+                Err(_) => panic!("{SEEDS_VAR}={v:?} is not a number of seeds"),
+            },
+            Err(_) => 0,
+        };
+        (1..=scenario.seeds.max(extra)).collect()
+    }
+
+    /// Runs a scenario on its graded seeds.
+    pub fn evaluate(&self, name: &str) -> Report {
+        let scenario = self.scenario(name).unwrap_or_else(|| {
+            panic!("{} has no scenario {name:?}; it has: {}", self.id, self.names().join(", "))
+        });
+        evaluate(self.id, Arc::clone(scenario), self.seeds_for(scenario))
+    }
+
+    /// What a student reads when a scenario fails, outside the snapshot: each failed property's
+    /// meaning and usual causes, the first failing seed, and the commands that replay it.
+    pub fn explain(&self, report: &Report) -> String {
+        let mut out = format!("\n{} {} failed.\n", self.id, report.scenario);
+        for p in report.failures() {
+            out.push_str(&format!("\nFAIL  {}\n", p.name));
+            out.push_str(&format!("  what it means:  {}\n", p.definition));
+            out.push_str(&format!("  common causes:  {}\n", p.causes));
+            if let Some(f) = &p.failure {
+                let at = f.at.map(|t| format!(" (at {t})")).unwrap_or_default();
+                out.push_str(&format!("  first failing seed: {}{at}\n", f.seed));
+                out.push_str(&format!("  evidence:       {}\n", f.evidence));
+                out.push_str(&format!(
+                    "  replay it:      cargo run -p {} -- run {} --seed {}\n",
+                    self.package, report.scenario, f.seed
+                ));
+                out.push_str(&format!(
+                    "  see its trace:  cargo run -p {} -- trace {} --seed {}\n",
+                    self.package, report.scenario, f.seed
+                ));
+                if p.name == RUN_COMPLETES {
+                    if let Some(file) = self.student_files.iter().find(|f2| f.evidence.contains(*f2)) {
+                        let todo = f.evidence.contains("not yet implemented");
+                        out.push_str(&format!(
+                            "  this is in {file}, your code{}\n",
+                            if todo { ": replace the todo!() there" } else { "" }
+                        ));
+                    }
+                }
+            }
+        }
+        out.push_str(&format!("\nThe files you edit for {}: {}\n", self.id, self.student_files.join(", ")));
+        out
+    }
+
+    /// The grading test for one scenario: run it, explain any failure, compare with the
+    /// reference snapshot.
+    pub fn grade(&self, name: &str) {
+        let report = self.evaluate(name);
+        let text = report.render();
+        if !report.passed() {
+            eprintln!("{}", self.explain(&report));
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(self.snapshots);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+
+    /// Checks that a test suite has one test per scenario, so none is forgotten.
+    pub fn check_tests(&self, tests: &[&str]) {
+        let names = self.names();
+        let missing: Vec<_> = names.iter().filter(|n| !tests.contains(n)).collect();
+        let extra: Vec<_> = tests.iter().filter(|t| !names.contains(t)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "the grading suite and the registry disagree: scenarios without a test: {missing:?}; \
+             tests without a scenario: {extra:?}"
+        );
+    }
+}
+
+/// Declares one `#[test]` per scenario (the test names are the rubric), plus a test that the
+/// list matches the registry.
+///
+/// ```ignore
+/// harness::graded_tests!(lab00::lab::<lab00::Link>(env!("CARGO_PKG_NAME")); no_faults, loss_10);
+/// ```
+#[macro_export]
+macro_rules! graded_tests {
+    ($lab:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $lab.grade(stringify!($name));
+            }
+        )+
+
+        #[test]
+        fn every_scenario_has_a_test() {
+            $lab.check_tests(&[$(stringify!($name)),+]);
+        }
+    };
+}

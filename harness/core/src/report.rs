@@ -1,0 +1,285 @@
+//! Running a scenario over many seeds and reporting, per property, whether it held on all.
+//!
+//! Seeds run on a worker thread so that a handler that never returns cannot hang the test: the
+//! calling thread watches the worker's progress and gives up on it after a wall-clock limit. That
+//! limit is a safety net only; nothing is ever graded on wall-clock time.
+
+use crate::node::Protocol;
+use crate::scenario::{Property, REPLAYS_IDENTICALLY, RUN_COMPLETES, Scenario, Verdict};
+use crate::sim::{Abort, Run, Simulation};
+use crate::time::Time;
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration as WallDuration;
+
+/// How long a handler may run without returning before the watchdog gives up on the run.
+pub const WATCHDOG: WallDuration = WallDuration::from_secs(10);
+
+/// The first failure of a property: which seed, when, and the evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The seed that shows it.
+    pub seed: u64,
+    /// The virtual time of the violation, if it has one.
+    pub at: Option<Time>,
+    /// What went wrong.
+    pub evidence: String,
+}
+
+/// One property's result over all the seeds that ran.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyResult {
+    /// The property's name.
+    pub name: &'static str,
+    /// What it says.
+    #[serde(skip)]
+    pub definition: &'static str,
+    /// What usually breaks it.
+    #[serde(skip)]
+    pub causes: &'static str,
+    /// The first failing seed, if any.
+    pub failure: Option<Failure>,
+    /// On how many seeds it failed.
+    pub failed_seeds: u64,
+    /// On how many seeds it could not be judged because the run stopped early.
+    pub unjudged_seeds: u64,
+}
+
+impl PropertyResult {
+    fn new(name: &'static str, definition: &'static str, causes: &'static str) -> Self {
+        PropertyResult { name, definition, causes, failure: None, failed_seeds: 0, unjudged_seeds: 0 }
+    }
+
+    fn record(&mut self, seed: u64, verdict: Verdict) {
+        if let Verdict::Fails { at, evidence } = verdict {
+            self.failed_seeds += 1;
+            if self.failure.is_none() {
+                self.failure = Some(Failure { seed, at, evidence });
+            }
+        }
+    }
+
+    /// Whether it held on every seed that ran to its end, and no seed went unjudged.
+    pub fn passed(&self) -> bool {
+        self.failed_seeds == 0 && self.unjudged_seeds == 0
+    }
+
+    /// The report line: the same for every correct implementation.
+    pub fn line(&self) -> String {
+        match &self.failure {
+            None if self.unjudged_seeds == 0 => format!("  ok    {}", self.name),
+            None => format!("  --    {}: not judged (the run stopped early)", self.name),
+            Some(f) => {
+                let at = f.at.map(|t| format!(" at {t}")).unwrap_or_default();
+                format!("  FAIL  {}: seed {}{at}: {}", self.name, f.seed, f.evidence)
+            }
+        }
+    }
+}
+
+/// A scenario's report over its seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The lab.
+    pub lab: String,
+    /// The scenario.
+    pub scenario: &'static str,
+    /// Its part.
+    pub part: &'static str,
+    /// Its points.
+    pub points: u32,
+    /// The header lines.
+    #[serde(skip)]
+    pub header: Vec<String>,
+    /// How many seeds ran (never part of the rendered report).
+    pub seeds_run: u64,
+    /// Per property, in order; the first two are the harness's own.
+    pub properties: Vec<PropertyResult>,
+}
+
+impl Report {
+    /// Whether every property held on every seed.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(PropertyResult::passed)
+    }
+
+    /// The properties that did not hold.
+    pub fn failures(&self) -> impl Iterator<Item = &PropertyResult> {
+        self.properties.iter().filter(|p| !p.passed())
+    }
+
+    /// The report as text: header, then one line per property. Contains nothing a correct
+    /// implementation may change (no timings, no seed counts), so it can be a snapshot.
+    pub fn render(&self) -> String {
+        let mut out = self.header.join("\n");
+        out.push_str("\nproperties:\n");
+        for p in &self.properties {
+            out.push_str(&p.line());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// What the worker thread sends back.
+enum Message {
+    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict> },
+    Replay(Verdict),
+}
+
+/// Judges one run against every property (none, if it stopped early).
+pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdict> {
+    if run.aborted.is_some() {
+        return Vec::new();
+    }
+    properties.iter().map(|p| (p.check)(run)).collect()
+}
+
+/// Runs `seed` twice and compares the traces event by event.
+pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
+    let a = scenario.run(seed);
+    let b = scenario.run(seed);
+    let render = |run: &Run<P>| -> Vec<String> {
+        run.trace.events.iter().map(|e| run.trace.render_text(e)).collect()
+    };
+    let (ra, rb) = (render(&a), render(&b));
+    let first = ra.iter().zip(&rb).position(|(x, y)| x != y);
+    match first {
+        None if ra.len() == rb.len() => Verdict::Holds,
+        _ => {
+            let i = first.unwrap_or(ra.len().min(rb.len()));
+            let show = |r: &[String]| r.get(i).map_or("(the trace ended)".to_string(), |s| s.trim().to_string());
+            Verdict::fails(format!(
+                "the two runs diverge at event {i}: first `{}`, then `{}`. A node depends on \
+                 something besides its inputs: iterating a HashMap or HashSet, a static, the \
+                 wall clock, a thread, or a global random generator",
+                show(&ra),
+                show(&rb)
+            ))
+        }
+    }
+}
+
+/// Runs a scenario on `seeds` and reports. The first seed also runs twice to prove determinism.
+pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u64>) -> Report {
+    let first_seed = seeds.first().copied().unwrap_or(1);
+    let seed_at = {
+        let seeds = seeds.clone();
+        move |i: u64| seeds.get(i as usize).copied().unwrap_or(first_seed)
+    };
+    let progress = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = mpsc::channel();
+    let worker = {
+        let scenario = Arc::clone(&scenario);
+        let progress = Arc::clone(&progress);
+        std::thread::Builder::new()
+            .name(format!("scenario {}", scenario.name))
+            .spawn(move || {
+                for seed in seeds {
+                    let mut sim = Simulation::new(seed, scenario.setup(seed));
+                    sim.watch(Arc::clone(&progress));
+                    let run = sim.run();
+                    let verdicts = judge(&run, &scenario.properties);
+                    let aborted = run.aborted.clone();
+                    drop(run);
+                    if tx.send(Message::Judged { seed, aborted, verdicts }).is_err() {
+                        return;
+                    }
+                }
+                let _ = tx.send(Message::Replay(replay_check(&scenario, first_seed)));
+            })
+            .expect("the OS can start a thread")
+    };
+
+    let mut completes = PropertyResult::new(
+        RUN_COMPLETES,
+        "Every run reaches its end: no handler panics, no node exhausts the event budget, virtual \
+         time keeps advancing, and every handler returns.",
+        "a todo!() not yet replaced; an unwrap() on a missing value; indexing past the end of a \
+         Vec; a timer re-armed with a zero delay; a loop that never exits.",
+    );
+    let mut replays = PropertyResult::new(
+        REPLAYS_IDENTICALLY,
+        "Running the same seed twice produces the same trace, event for event.",
+        "HashMap or HashSet iteration order reaching a message; std::time or SystemTime; \
+         thread_rng(); statics that keep state between runs; threads.",
+    );
+    let mut props: Vec<PropertyResult> = scenario
+        .properties
+        .iter()
+        .map(|p| PropertyResult::new(p.name, p.definition, p.causes))
+        .collect();
+    let mut seeds_run = 0;
+    let mut last_progress = (progress.load(Ordering::Relaxed), std::time::Instant::now());
+    let mut finished = false;
+    while !finished {
+        match rx.recv_timeout(WallDuration::from_millis(50)) {
+            Ok(Message::Judged { seed, aborted, verdicts }) => {
+                seeds_run += 1;
+                match aborted {
+                    Some(why) => {
+                        completes.record(seed, Verdict::fails(why.to_string()));
+                        for p in &mut props {
+                            p.unjudged_seeds += 1;
+                        }
+                    }
+                    None => {
+                        for (p, v) in props.iter_mut().zip(verdicts) {
+                            p.record(seed, v);
+                        }
+                    }
+                }
+            }
+            Ok(Message::Replay(verdict)) => {
+                replays.record(first_seed, verdict);
+                finished = true;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // The worker ended without a replay verdict: it panicked inside the harness.
+                completes.record(
+                    seed_at(seeds_run),
+                    Verdict::fails("the harness itself failed on this seed; please report it"),
+                );
+                finished = true;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = progress.load(Ordering::Relaxed);
+                if now != last_progress.0 {
+                    last_progress = (now, std::time::Instant::now());
+                } else if last_progress.1.elapsed() > WATCHDOG {
+                    completes.record(
+                        seed_at(seeds_run),
+                        Verdict::fails(format!(
+                            "a handler has not returned after {} s of wall-clock time: a loop \
+                             that never exits",
+                            WATCHDOG.as_secs()
+                        )),
+                    );
+                    replays.unjudged_seeds += 1;
+                    for p in &mut props {
+                        p.unjudged_seeds += 1;
+                    }
+                    // The stuck thread cannot be stopped; it is abandoned and dies with the
+                    // process.
+                    finished = true;
+                }
+            }
+        }
+    }
+    if worker.is_finished() {
+        let _ = worker.join();
+    }
+    let mut properties = vec![completes, replays];
+    properties.extend(props);
+    Report {
+        lab: lab.to_string(),
+        scenario: scenario.name,
+        part: scenario.part,
+        points: scenario.points,
+        header: scenario.header(lab),
+        seeds_run,
+        properties,
+    }
+}

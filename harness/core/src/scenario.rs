@@ -1,0 +1,190 @@
+//! Scenarios and properties: the registry a lab is graded by.
+//!
+//! One registry per lab feeds the grading tests, the lab CLI, the bug proofs and the course
+//! tools. A scenario says what runs (cluster, network, faults, workload, duration, graded seeds)
+//! and which properties every run must satisfy.
+
+use crate::clock::Clock;
+use crate::faults::Fault;
+use crate::network::Network;
+use crate::node::Protocol;
+use crate::rng::{Purpose, Rng};
+use crate::sim::{Budgets, Factory, Run, Setup, Simulation, Workload};
+use crate::time::{Duration, Time};
+use std::fmt;
+use std::sync::Arc;
+
+/// What one seed of a scenario runs: drawn from the seed by the scenario's plan.
+pub struct Plan<P: Protocol> {
+    /// The fault schedule.
+    pub faults: Vec<Fault>,
+    /// Each node's clock (missing entries: perfect clocks).
+    pub clocks: Vec<Clock>,
+    /// The client requests.
+    pub workload: Box<dyn Workload<P>>,
+}
+
+impl<P: Protocol> fmt::Debug for Plan<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan").field("faults", &self.faults).finish_non_exhaustive()
+    }
+}
+
+/// A property's judgement of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The property holds on this run.
+    Holds,
+    /// It does not: when it first failed, and the smallest evidence that shows it.
+    Fails {
+        /// The virtual time of the first violation, if the property has one.
+        at: Option<Time>,
+        /// One or two sentences a student can act on.
+        evidence: String,
+    },
+}
+
+impl Verdict {
+    /// A failure at a known time.
+    pub fn fails_at(at: Time, evidence: impl Into<String>) -> Verdict {
+        Verdict::Fails { at: Some(at), evidence: evidence.into() }
+    }
+
+    /// A failure of the run as a whole (a liveness property at the end of the run).
+    pub fn fails(evidence: impl Into<String>) -> Verdict {
+        Verdict::Fails { at: None, evidence: evidence.into() }
+    }
+
+    /// Whether the property holds.
+    pub fn holds(&self) -> bool {
+        matches!(self, Verdict::Holds)
+    }
+}
+
+/// A checker of one run: reads the trace, returns a verdict.
+pub type Check<P> = Arc<dyn Fn(&Run<P>) -> Verdict + Send + Sync>;
+
+/// A named property with what it means and what usually breaks it.
+pub struct Property<P: Protocol> {
+    /// Short name, as it appears in reports ("exactly once, in order").
+    pub name: &'static str,
+    /// What the property says, in a sentence or two; printed when it fails.
+    pub definition: &'static str,
+    /// The usual causes of a failure; printed when it fails.
+    pub causes: &'static str,
+    /// The check.
+    pub check: Check<P>,
+}
+
+impl<P: Protocol> Clone for Property<P> {
+    fn clone(&self) -> Self {
+        Property {
+            name: self.name,
+            definition: self.definition,
+            causes: self.causes,
+            check: Arc::clone(&self.check),
+        }
+    }
+}
+
+impl<P: Protocol> fmt::Debug for Property<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Property").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl<P: Protocol> Property<P> {
+    /// A property from its name, definition, causes and check.
+    pub fn new(
+        name: &'static str,
+        definition: &'static str,
+        causes: &'static str,
+        check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
+    ) -> Property<P> {
+        Property { name, definition, causes, check: Arc::new(check) }
+    }
+}
+
+/// The name of the property every scenario has first: the run reached its end.
+pub const RUN_COMPLETES: &str = "the run completes";
+/// The name of the property checked on the first seed: running it twice gives the same trace.
+pub const REPLAYS_IDENTICALLY: &str = "the seed replays identically";
+
+/// Builds a seed's plan.
+pub type PlanFn<P> = Arc<dyn Fn(&mut Rng) -> Plan<P> + Send + Sync>;
+
+/// One graded scenario.
+pub struct Scenario<P: Protocol> {
+    /// Its name: the test's name and the CLI's argument.
+    pub name: &'static str,
+    /// The lab part it grades ("A").
+    pub part: &'static str,
+    /// Points it is worth.
+    pub points: u32,
+    /// One line: what it checks.
+    pub summary: &'static str,
+    /// How many processes.
+    pub nodes: usize,
+    /// The network at the start.
+    pub network: Network,
+    /// The faults, in words, for the report header.
+    pub faults: String,
+    /// The workload, in words, for the report header.
+    pub workload: String,
+    /// How long each run lasts in virtual time.
+    pub duration: Duration,
+    /// Graded seeds are `1..=seeds`.
+    pub seeds: u64,
+    /// Draws a seed's faults, clocks and workload.
+    pub plan: PlanFn<P>,
+    /// Builds the processes.
+    pub factory: Factory<P>,
+    /// What every run must satisfy, after the two the harness adds.
+    pub properties: Vec<Property<P>>,
+    /// Runaway limits.
+    pub budgets: Budgets,
+}
+
+impl<P: Protocol> fmt::Debug for Scenario<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scenario").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl<P: Protocol> Scenario<P> {
+    /// The setup for one seed.
+    pub fn setup(&self, seed: u64) -> Setup<P> {
+        let mut rng = Rng::stream(seed, Purpose::Scenario, 0, 0);
+        let plan = (self.plan)(&mut rng);
+        Setup {
+            nodes: self.nodes,
+            network: self.network,
+            faults: plan.faults,
+            clocks: plan.clocks,
+            duration: self.duration,
+            factory: Arc::clone(&self.factory),
+            workload: plan.workload,
+            budgets: self.budgets,
+        }
+    }
+
+    /// Runs one seed on this thread.
+    pub fn run(&self, seed: u64) -> Run<P> {
+        Simulation::new(seed, self.setup(seed)).run()
+    }
+
+    /// The report header: the scenario's parameters, nothing a correct implementation changes.
+    pub fn header(&self, lab: &str) -> Vec<String> {
+        vec![
+            format!(
+                "{lab} {} (part {}, {} points): {}",
+                self.name, self.part, self.points, self.summary
+            ),
+            format!("  nodes:    {}", self.nodes),
+            format!("  network:  {}", self.network),
+            format!("  faults:   {}", self.faults),
+            format!("  workload: {}", self.workload),
+            format!("  duration: {} of virtual time per seed", self.duration),
+        ]
+    }
+}

@@ -1,0 +1,775 @@
+//! The simulator: one thread, virtual time, a deterministic event order.
+//!
+//! Events wait in a priority queue ordered by (virtual time, insertion number), so simultaneous
+//! events run in the order they were scheduled and a seed always replays the same run. Every
+//! random decision comes from a stream derived from the seed (see [`crate::rng`]).
+
+use crate::clock::Clock;
+use crate::faults::{Cut, Fault};
+use crate::network::Network;
+use crate::node::{Ctx, Effect, NodeId, Process, Protocol, RequestId, TimerId};
+use crate::panics;
+use crate::rng::{Purpose, Rng};
+use crate::storage::Storage;
+use crate::time::{Duration, Time};
+use crate::trace::{DropReason, Envelope, Event, EventKind, MsgId, Trace};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Builds the process for a node id; called at the start and at every restart.
+pub type Factory<P> = Arc<dyn Fn(NodeId) -> Box<dyn Process<P>> + Send + Sync>;
+
+/// Limits that turn a runaway node into a failed property instead of a hung test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budgets {
+    /// The most events one run may process.
+    pub max_events: u64,
+    /// The most events that may happen at one virtual instant (a zero-delay timer loop).
+    pub max_events_at_one_instant: u64,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets { max_events: 2_000_000, max_events_at_one_instant: 50_000 }
+    }
+}
+
+/// Everything one run needs besides the seed.
+pub struct Setup<P: Protocol> {
+    /// How many processes; their ids are `n0..n{nodes-1}`.
+    pub nodes: usize,
+    /// The network at the start (faults may change it).
+    pub network: Network,
+    /// The fault schedule.
+    pub faults: Vec<Fault>,
+    /// Each node's clock; missing entries are perfect clocks.
+    pub clocks: Vec<Clock>,
+    /// When the run ends.
+    pub duration: Duration,
+    /// Builds the processes.
+    pub factory: Factory<P>,
+    /// Drives client requests.
+    pub workload: Box<dyn Workload<P>>,
+    /// Runaway limits.
+    pub budgets: Budgets,
+}
+
+impl<P: Protocol> fmt::Debug for Setup<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Setup")
+            .field("nodes", &self.nodes)
+            .field("network", &self.network)
+            .field("faults", &self.faults)
+            .field("duration", &self.duration)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The source of client requests: it schedules requests at the start and may react to replies
+/// (a closed-loop client issues its next operation when the last one is answered).
+pub trait Workload<P: Protocol>: Send {
+    /// Called once before any event; schedule the first requests.
+    fn start(&mut self, api: &mut WorkloadApi<'_, P>);
+
+    /// Called when a node replies to a request.
+    fn on_reply(
+        &mut self,
+        api: &mut WorkloadApi<'_, P>,
+        node: NodeId,
+        id: RequestId,
+        response: &P::Response,
+    ) {
+        let _ = (api, node, id, response);
+    }
+}
+
+/// A workload with nothing to ask.
+#[derive(Debug, Default)]
+pub struct NoRequests;
+
+impl<P: Protocol> Workload<P> for NoRequests {
+    fn start(&mut self, _: &mut WorkloadApi<'_, P>) {}
+}
+
+/// A fixed list of (time, node, request), as drawn by a scenario from its seed.
+#[derive(Debug)]
+pub struct Schedule<R>(pub Vec<(Time, NodeId, R)>);
+
+impl<P: Protocol> Workload<P> for Schedule<P::Request> {
+    fn start(&mut self, api: &mut WorkloadApi<'_, P>) {
+        for (at, node, request) in std::mem::take(&mut self.0) {
+            api.submit(at, node, request);
+        }
+    }
+}
+
+/// What a workload may do: read the time, draw numbers, submit requests.
+pub struct WorkloadApi<'a, P: Protocol> {
+    now: Time,
+    rng: &'a mut Rng,
+    next_request: &'a mut u64,
+    submitted: &'a mut Vec<(Time, NodeId, RequestId, P::Request)>,
+}
+
+impl<P: Protocol> fmt::Debug for WorkloadApi<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkloadApi").field("now", &self.now).finish_non_exhaustive()
+    }
+}
+
+impl<P: Protocol> WorkloadApi<'_, P> {
+    /// The current virtual time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// The workload's random stream.
+    pub fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+
+    /// Hands `request` to `node` at time `at` (not before now).
+    pub fn submit(&mut self, at: Time, node: NodeId, request: P::Request) -> RequestId {
+        let id = RequestId(*self.next_request);
+        *self.next_request += 1;
+        self.submitted.push((at.max(self.now), node, id, request));
+        id
+    }
+}
+
+/// Why a run stopped before its end time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Abort {
+    /// A handler panicked.
+    Panic {
+        /// The node.
+        node: NodeId,
+        /// Which handler.
+        handler: &'static str,
+        /// The panic message.
+        message: String,
+        /// `file:line:column`.
+        location: String,
+    },
+    /// The run used up its event budget.
+    EventBudget {
+        /// The budget.
+        limit: u64,
+        /// When.
+        at: Time,
+    },
+    /// Virtual time stopped advancing.
+    NoProgress {
+        /// The stuck instant.
+        at: Time,
+        /// Events processed at that instant.
+        events: u64,
+    },
+    /// A node broke the rules of the model (for example, sent to a node that does not exist).
+    Misuse {
+        /// The node.
+        node: NodeId,
+        /// What it did.
+        what: String,
+    },
+}
+
+impl fmt::Display for Abort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Abort::Panic { node, handler, message, location } => {
+                write!(f, "{node} panicked in {handler} at {location}: {message}")
+            }
+            Abort::EventBudget { limit, at } => write!(
+                f,
+                "the run used up its budget of {limit} events at {at}: some node sends messages \
+                 or sets timers far more often than the protocol needs"
+            ),
+            Abort::NoProgress { at, events } => write!(
+                f,
+                "virtual time stopped advancing at {at} after {events} events at that instant: \
+                 a timer set with a zero delay keeps re-arming itself"
+            ),
+            Abort::Misuse { node, what } => write!(f, "{node} {what}"),
+        }
+    }
+}
+
+/// The result of one run: its trace, and whether it ran to its end.
+#[derive(Debug)]
+pub struct Run<P: Protocol> {
+    /// The seed.
+    pub seed: u64,
+    /// How many processes.
+    pub nodes: usize,
+    /// When the run ended (its duration, or the time it stopped early).
+    pub end: Time,
+    /// Everything that happened.
+    pub trace: Trace<P>,
+    /// `Some` if the run stopped early.
+    pub aborted: Option<Abort>,
+    /// Each node's storage at the end (synced and unsynced writes).
+    pub storage: Vec<Storage>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Up,
+    Down,
+    Paused,
+}
+
+struct Slot<P: Protocol> {
+    process: Option<Box<dyn Process<P>>>,
+    status: Status,
+    incarnation: u32,
+    storage: Storage,
+    rng: Rng,
+    net_rng: Rng,
+    clock: Clock,
+    wall_steps: i64,
+    timers: BTreeMap<TimerId, P::Timer>,
+    next_timer: u64,
+    /// Events that came due while the node was paused, in the order they came due.
+    deferred: Vec<Scheduled>,
+    /// A pending crash-in-handler fault.
+    cut: Option<Cut>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum What {
+    Deliver { msg: u32 },
+    Timer { node: u32, incarnation: u32, id: u64 },
+    Request { index: u32 },
+    Fault { index: u32 },
+    Heal { index: u32 },
+    Resume { node: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Scheduled {
+    at: Time,
+    seq: u64,
+    what: What,
+}
+
+/// Which handler to call.
+enum Call<P: Protocol> {
+    Start,
+    Message(NodeId, P::Msg),
+    Timer(P::Timer),
+    Request(RequestId, P::Request),
+}
+
+impl<P: Protocol> Call<P> {
+    fn name(&self) -> &'static str {
+        match self {
+            Call::Start => "on_start",
+            Call::Message(..) => "on_message",
+            Call::Timer(_) => "on_timer",
+            Call::Request(..) => "on_request",
+        }
+    }
+}
+
+/// One simulated run in progress.
+pub struct Simulation<P: Protocol> {
+    seed: u64,
+    now: Time,
+    end: Time,
+    slots: Vec<Slot<P>>,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+    trace: Trace<P>,
+    network: Network,
+    /// Blocked directed links, counted so overlapping partitions heal independently.
+    blocked: Vec<u32>,
+    faults: Vec<Fault>,
+    fault_rng: Rng,
+    requests: Vec<Option<(NodeId, RequestId, P::Request)>>,
+    workload: Box<dyn Workload<P>>,
+    workload_rng: Rng,
+    next_request: u64,
+    factory: Factory<P>,
+    effects: Vec<Effect<P>>,
+    budgets: Budgets,
+    events: u64,
+    instant: (Time, u64),
+    aborted: Option<Abort>,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<P: Protocol> fmt::Debug for Simulation<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulation")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Protocol> Simulation<P> {
+    /// Prepares a run of `setup` with `seed`; nothing happens until [`Simulation::run`].
+    pub fn new(seed: u64, setup: Setup<P>) -> Simulation<P> {
+        assert!(setup.nodes > 0, "a simulation needs at least one node");
+        assert!(
+            setup.network.delay.min > Duration::ZERO,
+            "network delays must be at least 1us, so that virtual time advances"
+        );
+        let n = setup.nodes;
+        let slots = (0..n)
+            .map(|i| Slot {
+                process: None,
+                status: Status::Down,
+                incarnation: 0,
+                storage: Storage::new(),
+                rng: Rng::stream(seed, Purpose::Node, i as u32, 0),
+                net_rng: Rng::stream(seed, Purpose::Network, i as u32, 0),
+                clock: setup.clocks.get(i).copied().unwrap_or(Clock::PERFECT),
+                wall_steps: 0,
+                timers: BTreeMap::new(),
+                next_timer: 0,
+                deferred: Vec::new(),
+                cut: None,
+            })
+            .collect();
+        let mut sim = Simulation {
+            seed,
+            now: Time::ZERO,
+            end: Time::ZERO + setup.duration,
+            slots,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            trace: Trace::default(),
+            network: setup.network,
+            blocked: vec![0; n * n],
+            faults: setup.faults,
+            fault_rng: Rng::stream(seed, Purpose::Faults, 0, 0),
+            requests: Vec::new(),
+            workload: setup.workload,
+            workload_rng: Rng::stream(seed, Purpose::Workload, 0, 0),
+            next_request: 0,
+            factory: setup.factory,
+            effects: Vec::new(),
+            budgets: setup.budgets,
+            events: 0,
+            instant: (Time::ZERO, 0),
+            aborted: None,
+            progress: None,
+        };
+        for index in 0..sim.faults.len() {
+            let at = sim.faults[index].at();
+            sim.schedule(at, What::Fault { index: index as u32 });
+        }
+        sim
+    }
+
+    /// Counts handled events into `counter`, so a watchdog on another thread can tell a handler
+    /// that never returns from a run that is merely long.
+    pub fn watch(&mut self, counter: Arc<AtomicU64>) {
+        self.progress = Some(counter);
+    }
+
+    fn schedule(&mut self, at: Time, what: What) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled { at, seq: self.seq, what }));
+    }
+
+    fn record(&mut self, kind: EventKind<P>) {
+        self.trace.events.push(Event { at: self.now, kind });
+    }
+
+    fn is_blocked(&self, from: NodeId, to: NodeId) -> bool {
+        self.blocked[from.index() * self.slots.len() + to.index()] > 0
+    }
+
+    /// Runs to the end time (or until something stops the run) and returns the result.
+    pub fn run(mut self) -> Run<P> {
+        for i in 0..self.slots.len() {
+            self.start_node(NodeId(i as u32));
+            if self.aborted.is_some() {
+                return self.finish();
+            }
+        }
+        self.call_workload(None);
+        while let Some(Reverse(next)) = self.queue.pop() {
+            if next.at > self.end {
+                break;
+            }
+            if next.at == self.instant.0 {
+                self.instant.1 += 1;
+                if self.instant.1 > self.budgets.max_events_at_one_instant {
+                    self.abort(Abort::NoProgress { at: next.at, events: self.instant.1 });
+                    break;
+                }
+            } else {
+                self.instant = (next.at, 1);
+            }
+            self.events += 1;
+            if self.events > self.budgets.max_events {
+                self.abort(Abort::EventBudget { limit: self.budgets.max_events, at: next.at });
+                break;
+            }
+            if let Some(p) = &self.progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            self.now = next.at;
+            self.handle(next);
+            if self.aborted.is_some() {
+                break;
+            }
+        }
+        if self.aborted.is_none() {
+            self.now = self.end;
+        }
+        self.finish()
+    }
+
+    fn finish(self) -> Run<P> {
+        Run {
+            seed: self.seed,
+            nodes: self.slots.len(),
+            end: self.now,
+            trace: self.trace,
+            aborted: self.aborted,
+            storage: self.slots.into_iter().map(|s| s.storage).collect(),
+        }
+    }
+
+    fn abort(&mut self, why: Abort) {
+        if !matches!(why, Abort::Panic { .. }) {
+            self.record(EventKind::Abort { reason: why.to_string() });
+        }
+        self.aborted = Some(why);
+    }
+
+    fn handle(&mut self, next: Scheduled) {
+        match next.what {
+            What::Deliver { msg } => self.deliver(next, msg),
+            What::Timer { node, incarnation, id } => {
+                let slot = &mut self.slots[node as usize];
+                if slot.incarnation != incarnation || slot.status == Status::Down {
+                    return;
+                }
+                if slot.status == Status::Paused {
+                    slot.deferred.push(next);
+                    return;
+                }
+                if let Some(timer) = slot.timers.remove(&TimerId(id)) {
+                    let node = NodeId(node);
+                    self.record(EventKind::TimerFired { node, id: TimerId(id), timer: timer.clone() });
+                    self.dispatch(node, Call::Timer(timer));
+                }
+            }
+            What::Request { index } => {
+                let Some((node, _, _)) = &self.requests[index as usize] else { return };
+                let slot = &mut self.slots[node.index()];
+                match slot.status {
+                    Status::Paused => slot.deferred.push(next),
+                    Status::Down => {
+                        let (node, id, request) =
+                            self.requests[index as usize].take().expect("checked above");
+                        self.record(EventKind::RequestRefused { node, id, request });
+                    }
+                    Status::Up => {
+                        let (node, id, request) =
+                            self.requests[index as usize].take().expect("checked above");
+                        self.record(EventKind::Request { node, id, request: request.clone() });
+                        self.dispatch(node, Call::Request(id, request));
+                    }
+                }
+            }
+            What::Fault { index } => self.apply_fault(index as usize),
+            What::Heal { index } => {
+                if let Fault::Partition { links, .. } = &self.faults[index as usize] {
+                    let links = links.clone();
+                    let n = self.slots.len();
+                    for (a, b) in &links {
+                        self.blocked[a.index() * n + b.index()] -= 1;
+                    }
+                    self.record(EventKind::Heal { links });
+                }
+            }
+            What::Resume { node } => {
+                let slot = &mut self.slots[node as usize];
+                if slot.status != Status::Paused {
+                    return;
+                }
+                slot.status = Status::Up;
+                let deferred = std::mem::take(&mut slot.deferred);
+                self.record(EventKind::Resume { node: NodeId(node) });
+                for d in deferred {
+                    self.schedule(self.now, d.what);
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, next: Scheduled, msg: u32) {
+        let (from, to) = {
+            let m = &self.trace.messages[msg as usize];
+            (m.from, m.to)
+        };
+        let id = MsgId(msg);
+        let blocked = self.is_blocked(from, to);
+        let slot = &mut self.slots[to.index()];
+        match slot.status {
+            Status::Paused => slot.deferred.push(next),
+            Status::Down => self.record(EventKind::Drop { msg: id, reason: DropReason::NodeDown }),
+            Status::Up if blocked => {
+                self.record(EventKind::Drop { msg: id, reason: DropReason::Partition })
+            }
+            Status::Up => {
+                self.record(EventKind::Deliver { msg: id });
+                let payload = self.trace.messages[msg as usize].msg.clone();
+                self.dispatch(to, Call::Message(from, payload));
+            }
+        }
+    }
+
+    fn apply_fault(&mut self, index: usize) {
+        let fault = self.faults[index].clone();
+        match fault {
+            Fault::Crash { node, .. } => {
+                if self.slots[node.index()].status != Status::Down {
+                    self.crash(node, None);
+                }
+            }
+            Fault::CrashInHandler { node, cut, .. } => self.slots[node.index()].cut = Some(cut),
+            Fault::Restart { node, .. } => {
+                if self.slots[node.index()].status == Status::Down {
+                    self.start_node(node);
+                }
+            }
+            Fault::Pause { node, duration, .. } => {
+                let slot = &mut self.slots[node.index()];
+                if slot.status == Status::Up {
+                    slot.status = Status::Paused;
+                    let until = self.now + duration;
+                    self.record(EventKind::Pause { node, until });
+                    self.schedule(until, What::Resume { node: node.0 });
+                }
+            }
+            Fault::Partition { links, heal, .. } => {
+                let n = self.slots.len();
+                for (a, b) in &links {
+                    self.blocked[a.index() * n + b.index()] += 1;
+                }
+                self.record(EventKind::Partition { links, heal });
+                if let Some(h) = heal {
+                    self.schedule(h.max(self.now), What::Heal { index: index as u32 });
+                }
+            }
+            Fault::Network { network, .. } => {
+                self.network = network;
+                self.record(EventKind::NetworkChange { description: network.to_string() });
+            }
+            Fault::ClockStep { node, by_micros, .. } => {
+                self.slots[node.index()].wall_steps += by_micros;
+                self.record(EventKind::ClockStep { node, by_micros });
+            }
+        }
+    }
+
+    fn crash(&mut self, node: NodeId, cut: Option<(usize, usize)>) {
+        let slot = &mut self.slots[node.index()];
+        slot.status = Status::Down;
+        slot.process = None;
+        slot.incarnation += 1;
+        slot.timers.clear();
+        slot.deferred.clear();
+        slot.cut = None;
+        let lost_writes = slot.storage.crash();
+        self.record(EventKind::Crash { node, cut, lost_writes });
+    }
+
+    fn start_node(&mut self, node: NodeId) {
+        let seed = self.seed;
+        let slot = &mut self.slots[node.index()];
+        let incarnation = slot.incarnation;
+        slot.rng = Rng::stream(seed, Purpose::Node, node.0, incarnation);
+        slot.next_timer = 0;
+        slot.status = Status::Up;
+        let built = panics::catch(|| (self.factory)(node));
+        match built {
+            Ok(process) => self.slots[node.index()].process = Some(process),
+            Err(caught) => {
+                self.record(EventKind::Panic {
+                    node,
+                    handler: "the constructor",
+                    message: caught.message.clone(),
+                    location: caught.location.clone(),
+                });
+                self.abort(Abort::Panic {
+                    node,
+                    handler: "the constructor",
+                    message: caught.message,
+                    location: caught.location,
+                });
+                return;
+            }
+        }
+        if incarnation == 0 {
+            self.record(EventKind::Start { node, incarnation });
+        } else {
+            self.record(EventKind::Restart { node, incarnation });
+        }
+        self.dispatch(node, Call::Start);
+    }
+
+    /// Calls one handler and carries out its effects (or a prefix of them, then a crash).
+    fn dispatch(&mut self, node: NodeId, call: Call<P>) {
+        let handler = call.name();
+        let mut effects = std::mem::take(&mut self.effects);
+        let slot = &mut self.slots[node.index()];
+        let local_now = slot.clock.monotonic(self.now);
+        let wall = slot.clock.wall(self.now) + slot.wall_steps;
+        let Slot { process, rng, storage, next_timer, .. } = slot;
+        let process = process.as_mut().expect("handlers run only on nodes that are up");
+        let outcome = {
+            let mut ctx = Ctx::new(node, local_now, wall, rng, storage, &mut effects, next_timer);
+            panics::catch(|| match call {
+                Call::Start => process.on_start(&mut ctx),
+                Call::Message(from, msg) => process.on_message(&mut ctx, from, msg),
+                Call::Timer(timer) => process.on_timer(&mut ctx, timer),
+                Call::Request(id, request) => process.on_request(&mut ctx, id, request),
+            })
+        };
+        if let Err(caught) = outcome {
+            self.record(EventKind::Panic {
+                node,
+                handler,
+                message: caught.message.clone(),
+                location: caught.location.clone(),
+            });
+            self.abort(Abort::Panic {
+                node,
+                handler,
+                message: caught.message,
+                location: caught.location,
+            });
+            effects.clear();
+            self.effects = effects;
+            return;
+        }
+        let total = effects.len();
+        let keep = match self.slots[node.index()].cut.take() {
+            None => None,
+            Some(Cut::Keep(k)) => Some(k.min(total)),
+            Some(Cut::Random) => Some(self.fault_rng.below(total as u64 + 1) as usize),
+        };
+        let mut replies = Vec::new();
+        for effect in effects.drain(..).take(keep.unwrap_or(total)) {
+            if let Some(reply) = self.apply(node, effect) {
+                replies.push(reply);
+            }
+            if self.aborted.is_some() {
+                break;
+            }
+        }
+        effects.clear();
+        self.effects = effects;
+        if let Some(kept) = keep {
+            self.crash(node, Some((kept, total)));
+        }
+        for (id, response) in replies {
+            self.call_workload(Some((node, id, response)));
+        }
+    }
+
+    fn apply(&mut self, node: NodeId, effect: Effect<P>) -> Option<(RequestId, P::Response)> {
+        match effect {
+            Effect::Send { to, msg } => self.send(node, to, msg),
+            Effect::SetTimer { id, after, timer } => {
+                let slot = &mut self.slots[node.index()];
+                let at = self.now + slot.clock.virtual_span(after);
+                let incarnation = slot.incarnation;
+                slot.timers.insert(id, timer.clone());
+                self.record(EventKind::TimerSet { node, id, after, timer });
+                self.schedule(at, What::Timer { node: node.0, incarnation, id: id.0 });
+            }
+            Effect::CancelTimer(id) => {
+                self.slots[node.index()].timers.remove(&id);
+            }
+            Effect::Put { key, value } => {
+                let bytes = value.len();
+                self.slots[node.index()].storage.put(key.clone(), value);
+                self.record(EventKind::Put { node, key, bytes });
+            }
+            Effect::Delete(key) => {
+                self.slots[node.index()].storage.delete(key.clone());
+                self.record(EventKind::Delete { node, key });
+            }
+            Effect::Sync => {
+                self.slots[node.index()].storage.sync();
+                self.record(EventKind::Sync { node });
+            }
+            Effect::Reply { id, response } => {
+                self.record(EventKind::Reply { node, id, response: response.clone() });
+                return Some((id, response));
+            }
+            Effect::Output(output) => self.record(EventKind::Output { node, output }),
+            Effect::Annotate(text) => self.record(EventKind::Annotate { node, text }),
+        }
+        None
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        if to.index() >= self.slots.len() {
+            let what = format!(
+                "sent a message to {to}, but the cluster has only n0..n{}",
+                self.slots.len() - 1
+            );
+            self.abort(Abort::Misuse { node: from, what });
+            return;
+        }
+        let id = MsgId(self.trace.messages.len() as u32);
+        self.trace.messages.push(Envelope { from, to, sent_at: self.now, msg });
+        self.record(EventKind::Send { msg: id });
+        if self.is_blocked(from, to) {
+            self.record(EventKind::Drop { msg: id, reason: DropReason::Partition });
+            return;
+        }
+        let network = self.network;
+        let rng = &mut self.slots[from.index()].net_rng;
+        if rng.chance(network.loss) {
+            self.record(EventKind::Drop { msg: id, reason: DropReason::Loss });
+            return;
+        }
+        let delay = network.delay.draw(rng);
+        let copy = rng.chance(network.duplicate).then(|| network.delay.draw(rng));
+        self.schedule(self.now + delay, What::Deliver { msg: id.0 });
+        if let Some(delay) = copy {
+            self.record(EventKind::Duplicate { msg: id });
+            self.schedule(self.now + delay, What::Deliver { msg: id.0 });
+        }
+    }
+
+    fn call_workload(&mut self, reply: Option<(NodeId, RequestId, P::Response)>) {
+        let mut submitted = Vec::new();
+        {
+            let mut api = WorkloadApi {
+                now: self.now,
+                rng: &mut self.workload_rng,
+                next_request: &mut self.next_request,
+                submitted: &mut submitted,
+            };
+            match &reply {
+                None => self.workload.start(&mut api),
+                Some((node, id, response)) => self.workload.on_reply(&mut api, *node, *id, response),
+            }
+        }
+        for (at, node, id, request) in submitted {
+            if node.index() >= self.slots.len() {
+                panic!("the workload submitted a request to {node}, which does not exist");
+            }
+            let index = self.requests.len() as u32;
+            self.requests.push(Some((node, id, request)));
+            self.schedule(at, What::Request { index });
+        }
+    }
+}

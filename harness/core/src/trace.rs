@@ -1,0 +1,256 @@
+//! The trace: everything that happened in one run, in virtual time. Properties are computed from
+//! it, and it renders as text or JSON lines for a person or a tool.
+
+use crate::node::{NodeId, Protocol, RequestId, TimerId};
+use crate::time::{Duration, Time};
+use serde::Serialize;
+use std::fmt::{self, Write as _};
+
+/// Index of a message in [`Trace::messages`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct MsgId(pub u32);
+
+/// A message as sent: who, to whom, when, what.
+#[derive(Clone, Debug, Serialize)]
+pub struct Envelope<M> {
+    /// The sender.
+    pub from: NodeId,
+    /// The destination.
+    pub to: NodeId,
+    /// When it was sent.
+    pub sent_at: Time,
+    /// The message.
+    pub msg: M,
+}
+
+/// Why the network did not deliver a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DropReason {
+    /// The link lost it.
+    Loss,
+    /// A partition blocked the link.
+    Partition,
+    /// The destination was down when it arrived.
+    NodeDown,
+}
+
+/// What happened, in one trace line.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case", bound = "")]
+#[allow(missing_docs)] // the fields are described by each variant's comment
+pub enum EventKind<P: Protocol> {
+    /// A node's `on_start` ran (incarnation 0 is the first start; each restart adds one).
+    Start { node: NodeId, incarnation: u32 },
+    /// A node sent a message (see the messages table).
+    Send { msg: MsgId },
+    /// The network duplicated a message; a second copy is on its way.
+    Duplicate { msg: MsgId },
+    /// A message reached its destination and its handler ran.
+    Deliver { msg: MsgId },
+    /// A message was not delivered.
+    Drop { msg: MsgId, reason: DropReason },
+    /// A node set a timer, due after `after` by its own clock.
+    TimerSet { node: NodeId, id: TimerId, after: Duration, timer: P::Timer },
+    /// A timer fired and its handler ran.
+    TimerFired { node: NodeId, id: TimerId, timer: P::Timer },
+    /// A client's request reached a node.
+    Request { node: NodeId, id: RequestId, request: P::Request },
+    /// A request could not be handed to its node, because the node was down.
+    RequestRefused { node: NodeId, id: RequestId, request: P::Request },
+    /// A node answered a request.
+    Reply { node: NodeId, id: RequestId, response: P::Response },
+    /// A node reported an observation.
+    Output { node: NodeId, output: P::Output },
+    /// A node wrote a key (not yet durable).
+    Put { node: NodeId, key: String, bytes: usize },
+    /// A node deleted a key (not yet durable).
+    Delete { node: NodeId, key: String },
+    /// A node made its writes durable.
+    Sync { node: NodeId },
+    /// A node's note.
+    Annotate { node: NodeId, text: String },
+    /// A node crashed; `cut` is (effects kept, effects the handler produced) when a handler
+    /// was cut short; `lost_writes` counts keys whose unsynced writes were rolled back.
+    Crash { node: NodeId, cut: Option<(usize, usize)>, lost_writes: usize },
+    /// A crashed node restarted.
+    Restart { node: NodeId, incarnation: u32 },
+    /// A node stopped running for a while.
+    Pause { node: NodeId, until: Time },
+    /// A paused node runs again.
+    Resume { node: NodeId },
+    /// A partition started.
+    Partition { links: Vec<(NodeId, NodeId)>, heal: Option<Time> },
+    /// A partition healed.
+    Heal { links: Vec<(NodeId, NodeId)> },
+    /// The network's behaviour changed.
+    NetworkChange { description: String },
+    /// A node's wall clock was stepped.
+    ClockStep { node: NodeId, by_micros: i64 },
+    /// A node's handler panicked; the run stops here.
+    Panic { node: NodeId, handler: &'static str, message: String, location: String },
+    /// The run stopped early for another reason (a budget).
+    Abort { reason: String },
+}
+
+/// One trace entry.
+#[derive(Clone, Debug, Serialize)]
+#[serde(bound = "")]
+pub struct Event<P: Protocol> {
+    /// Virtual time.
+    pub at: Time,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind<P>,
+}
+
+/// Everything that happened in one run.
+#[derive(Clone, Debug)]
+pub struct Trace<P: Protocol> {
+    /// The events, in the order they happened.
+    pub events: Vec<Event<P>>,
+    /// Every message ever sent, indexed by [`MsgId`].
+    pub messages: Vec<Envelope<P::Msg>>,
+}
+
+impl<P: Protocol> Default for Trace<P> {
+    fn default() -> Self {
+        Trace { events: Vec::new(), messages: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Trace<P> {
+    /// The message with this id.
+    pub fn message(&self, id: MsgId) -> &Envelope<P::Msg> {
+        &self.messages[id.0 as usize]
+    }
+
+    /// The node an event concerns, if it concerns one node (for a message: both ends).
+    pub fn nodes_of(&self, kind: &EventKind<P>) -> (Option<NodeId>, Option<NodeId>) {
+        use EventKind::*;
+        match kind {
+            Send { msg } | Duplicate { msg } | Deliver { msg } | Drop { msg, .. } => {
+                let m = self.message(*msg);
+                (Some(m.from), Some(m.to))
+            }
+            Start { node, .. }
+            | TimerSet { node, .. }
+            | TimerFired { node, .. }
+            | Request { node, .. }
+            | RequestRefused { node, .. }
+            | Reply { node, .. }
+            | Output { node, .. }
+            | Put { node, .. }
+            | Delete { node, .. }
+            | Sync { node }
+            | Annotate { node, .. }
+            | Crash { node, .. }
+            | Restart { node, .. }
+            | Pause { node, .. }
+            | Resume { node }
+            | ClockStep { node, .. }
+            | Panic { node, .. } => (Some(*node), None),
+            Partition { .. } | Heal { .. } | NetworkChange { .. } | Abort { .. } => (None, None),
+        }
+    }
+
+    /// One event as a line of text: time, then what happened, messages shown with `Debug`.
+    pub fn render_text(&self, event: &Event<P>) -> String {
+        let mut s = format!("{:>15}  ", event.at.to_string());
+        self.write_text(&mut s, &event.kind).expect("writing to a String cannot fail");
+        s
+    }
+
+    fn write_text(&self, s: &mut String, kind: &EventKind<P>) -> fmt::Result {
+        use EventKind::*;
+        match kind {
+            Start { node, incarnation } => write!(s, "{node} start (incarnation {incarnation})"),
+            Send { msg } => {
+                let m = self.message(*msg);
+                write!(s, "{} -> {} send #{} {:?}", m.from, m.to, msg.0, m.msg)
+            }
+            Duplicate { msg } => {
+                let m = self.message(*msg);
+                write!(s, "{} -> {} duplicate #{}", m.from, m.to, msg.0)
+            }
+            Deliver { msg } => {
+                let m = self.message(*msg);
+                write!(s, "{} -> {} deliver #{} {:?}", m.from, m.to, msg.0, m.msg)
+            }
+            Drop { msg, reason } => {
+                let m = self.message(*msg);
+                let why = match reason {
+                    DropReason::Loss => "lost",
+                    DropReason::Partition => "blocked by partition",
+                    DropReason::NodeDown => "destination down",
+                };
+                write!(s, "{} -> {} drop #{} ({why})", m.from, m.to, msg.0)
+            }
+            TimerSet { node, id, after, timer } => {
+                write!(s, "{node} set timer t{} after {after} {timer:?}", id.0)
+            }
+            TimerFired { node, id, timer } => write!(s, "{node} timer t{} fired {timer:?}", id.0),
+            Request { node, id, request } => write!(s, "{node} request {id} {request:?}"),
+            RequestRefused { node, id, request } => {
+                write!(s, "{node} request {id} refused (node down) {request:?}")
+            }
+            Reply { node, id, response } => write!(s, "{node} reply {id} {response:?}"),
+            Output { node, output } => write!(s, "{node} output {output:?}"),
+            Put { node, key, bytes } => write!(s, "{node} put {key:?} ({bytes} bytes)"),
+            Delete { node, key } => write!(s, "{node} delete {key:?}"),
+            Sync { node } => write!(s, "{node} sync"),
+            Annotate { node, text } => write!(s, "{node} note: {text}"),
+            Crash { node, cut, lost_writes } => {
+                write!(s, "{node} CRASH")?;
+                if let Some((kept, total)) = cut {
+                    write!(s, " in a handler, after {kept} of its {total} effects")?;
+                }
+                write!(s, "; {lost_writes} unsynced writes lost")
+            }
+            Restart { node, incarnation } => write!(s, "{node} RESTART (incarnation {incarnation})"),
+            Pause { node, until } => write!(s, "{node} PAUSE until {until}"),
+            Resume { node } => write!(s, "{node} RESUME"),
+            Partition { links, heal } => {
+                write!(s, "PARTITION")?;
+                for (a, b) in links {
+                    write!(s, " {a}->{b}")?;
+                }
+                match heal {
+                    Some(h) => write!(s, " until {h}"),
+                    None => write!(s, " forever"),
+                }
+            }
+            Heal { links } => {
+                write!(s, "HEAL")?;
+                for (a, b) in links {
+                    write!(s, " {a}->{b}")?;
+                }
+                Ok(())
+            }
+            NetworkChange { description } => write!(s, "NETWORK {description}"),
+            ClockStep { node, by_micros } => write!(s, "{node} wall clock stepped by {by_micros}us"),
+            Panic { node, handler, message, location } => {
+                write!(s, "{node} PANIC in {handler} at {location}: {message}")
+            }
+            Abort { reason } => write!(s, "ABORT {reason}"),
+        }
+    }
+
+    /// One event as a JSON object on one line; message events carry the envelope.
+    pub fn render_json(&self, event: &Event<P>) -> String {
+        let mut value = serde_json::to_value(event).expect("trace events serialize");
+        let msg = match &event.kind {
+            EventKind::Send { msg }
+            | EventKind::Duplicate { msg }
+            | EventKind::Deliver { msg }
+            | EventKind::Drop { msg, .. } => Some(*msg),
+            _ => None,
+        };
+        if let (Some(id), Some(obj)) = (msg, value.as_object_mut()) {
+            let m = self.message(id);
+            obj.insert("from".into(), serde_json::to_value(m.from).expect("ids serialize"));
+            obj.insert("to".into(), serde_json::to_value(m.to).expect("ids serialize"));
+            obj.insert("payload".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
+        }
+        value.to_string()
+    }
+}
