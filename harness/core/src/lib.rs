@@ -6,6 +6,7 @@
 //! command line.
 
 pub mod cli;
+pub mod evidence;
 pub mod clock;
 pub mod faults;
 pub mod history;

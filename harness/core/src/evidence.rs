@@ -1,0 +1,114 @@
+//! Properties that prove a scenario's named fault really happened on a run, so that no scenario
+//! can silently skip the fault it is named after. Every lab uses these.
+
+use crate::node::{NodeId, Protocol};
+use crate::scenario::{Property, Verdict};
+use crate::sim::Run;
+use crate::trace::{DropReason, EventKind};
+
+fn count<P: Protocol>(run: &Run<P>, pred: impl Fn(&EventKind<P>) -> bool) -> usize {
+    run.trace.events.iter().filter(|e| pred(&e.kind)).count()
+}
+
+/// The network lost at least one message.
+pub fn messages_lost<P: Protocol>() -> Property<P> {
+    Property::new(
+        "the network lost messages",
+        "The scenario is about loss, so on every seed the network must have lost at least one \
+         message.",
+        "nodes that never send anything give the network nothing to lose.",
+        |run| {
+            let n = count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Loss, .. }));
+            if n > 0 { Verdict::Holds } else { Verdict::fails("no message was lost on this seed") }
+        },
+    )
+}
+
+/// The network duplicated at least one message and both copies arrived.
+pub fn messages_duplicated<P: Protocol>() -> Property<P> {
+    Property::new(
+        "the network duplicated messages",
+        "The scenario is about duplication, so on every seed at least one message must have \
+         been delivered twice.",
+        "nodes that never send anything give the network nothing to duplicate.",
+        |run| {
+            let mut seen = vec![0u8; run.trace.messages.len()];
+            for e in &run.trace.events {
+                if let EventKind::Deliver { msg } = e.kind {
+                    let c = &mut seen[msg.0 as usize];
+                    *c += 1;
+                    if *c == 2 {
+                        return Verdict::Holds;
+                    }
+                }
+            }
+            Verdict::fails("no message was delivered twice on this seed")
+        },
+    )
+}
+
+/// Some link delivered two messages in the opposite order to the one they were sent in.
+pub fn messages_reordered<P: Protocol>() -> Property<P> {
+    Property::new(
+        "the network reordered messages",
+        "The scenario is about reordering, so on every seed some link must have delivered a \
+         message before one sent earlier on the same link.",
+        "nodes that send too little for delays to overtake each other.",
+        |run| {
+            let n = run.nodes;
+            let mut last_sent_at = vec![None; n * n];
+            for e in &run.trace.events {
+                if let EventKind::Deliver { msg } = e.kind {
+                    let m = run.trace.message(msg);
+                    let link = m.from.index() * n + m.to.index();
+                    if let Some(prev) = last_sent_at[link] {
+                        if m.sent_at < prev {
+                            return Verdict::Holds;
+                        }
+                    }
+                    last_sent_at[link] = Some(last_sent_at[link].map_or(m.sent_at, |p: crate::Time| p.max(m.sent_at)));
+                }
+            }
+            Verdict::fails("every link delivered its messages in the order they were sent")
+        },
+    )
+}
+
+/// A partition blocked at least one message.
+pub fn partition_blocked<P: Protocol>() -> Property<P> {
+    Property::new(
+        "the partition blocked messages",
+        "The scenario is about a partition, so on every seed the partition must have stopped at \
+         least one message.",
+        "nodes that stay silent while the partition lasts.",
+        |run| {
+            let n = count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Partition, .. }));
+            if n > 0 { Verdict::Holds } else { Verdict::fails("the partition blocked no message") }
+        },
+    )
+}
+
+/// `node` crashed, at least one message to it was dropped while it was down, and it restarted.
+pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
+    Property::new(
+        "the node crashed and restarted",
+        "The scenario is about a crash, so on every seed the node must crash, miss at least one \
+         message while it is down, and restart.",
+        "nodes that send nothing to the crashed node while it is down.",
+        move |run| {
+            let crashed = count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
+            let restarted = count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
+            let missed = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
+                    if run.trace.message(msg).to == node)
+            });
+            if crashed == 0 || restarted == 0 {
+                Verdict::fails(format!("{node} did not crash and restart on this seed"))
+            } else if !missed {
+                Verdict::fails(format!("no message reached {node} while it was down"))
+            } else {
+                Verdict::Holds
+            }
+        },
+    )
+}
