@@ -60,7 +60,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--json" => f.json = true,
             "--all" => f.all = true,
             "--format" => {
-                let v = args.next().ok_or_else(|| usage("--format needs text or json after it"))?;
+                let v = args
+                    .next()
+                    .ok_or_else(|| usage("--format needs text or json after it"))?;
                 if v != "text" && v != "json" {
                     return Err(usage(format!("--format takes text or json, not {v:?}")));
                 }
@@ -75,7 +77,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
         }
     }
     if f.seed.is_some() && f.seeds.is_some() {
-        return Err(usage("give either --seed N (one seed) or --seeds K (seeds 1..=K), not both"));
+        return Err(usage(
+            "give either --seed N (one seed) or --seeds K (seeds 1..=K), not both",
+        ));
     }
     Ok(f)
 }
@@ -91,7 +95,11 @@ impl<P: Protocol> Lab<P> {
         })
     }
 
-    fn one_scenario(&self, f: &Flags, command: &str) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
+    fn one_scenario(
+        &self,
+        f: &Flags,
+        command: &str,
+    ) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
         match f.positional.as_slice() {
             [name] => self.find(name),
             [] => Err(usage(format!(
@@ -102,9 +110,18 @@ impl<P: Protocol> Lab<P> {
         }
     }
 
-    fn print_reports(&self, reports: &[Report], json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    fn print_reports(
+        &self,
+        reports: &[Report],
+        json: bool,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
         if json {
-            writeln!(out, "{}", serde_json::to_string_pretty(reports).expect("reports serialize"))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(reports).expect("reports serialize")
+            )?;
         } else {
             for r in reports {
                 writeln!(out, "{}", r.render())?;
@@ -118,7 +135,9 @@ impl<P: Protocol> Lab<P> {
 
     fn command(&self, args: Vec<String>, out: &mut impl Write) -> Result<ExitCode, Usage> {
         let mut args = args.into_iter();
-        let command = args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
+        let command = args
+            .next()
+            .ok_or_else(|| usage("a command is needed: list, run or trace"))?;
         let f = parse_flags(args)?;
         let io = |e: std::io::Error| usage(format!("cannot write the output: {e}"));
         match command.as_str() {
@@ -169,12 +188,18 @@ impl<P: Protocol> Lab<P> {
                 let run = scenario.run(seed);
                 let json = f.format.as_deref() == Some("json");
                 for e in &run.trace.events {
-                    let line = if json { run.trace.render_json(e) } else { run.trace.render_text(e) };
+                    let line = if json {
+                        run.trace.render_json(e)
+                    } else {
+                        run.trace.render_text(e)
+                    };
                     writeln!(out, "{line}").map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            other => Err(usage(format!("unknown command {other:?}; the commands are list, run and trace"))),
+            other => Err(usage(format!(
+                "unknown command {other:?}; the commands are list, run and trace"
+            ))),
         }
     }
 
@@ -182,8 +207,15 @@ impl<P: Protocol> Lab<P> {
     pub fn main(&self) -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
         if args.iter().any(|a| a == "--help" || a == "-h") || args.is_empty() {
-            println!("{} ({}): the lab's scenarios, run on your code\n{USAGE}", self.id, self.topic);
-            return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            println!(
+                "{} ({}): the lab's scenarios, run on your code\n{USAGE}",
+                self.id, self.topic
+            );
+            return if args.is_empty() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());

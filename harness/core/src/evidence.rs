@@ -18,8 +18,20 @@ pub fn messages_lost<P: Protocol>() -> Property<P> {
          message.",
         "nodes that never send anything give the network nothing to lose.",
         |run| {
-            let n = count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Loss, .. }));
-            if n > 0 { Verdict::Holds } else { Verdict::fails("no message was lost on this seed") }
+            let n = count(run, |k| {
+                matches!(
+                    k,
+                    EventKind::Drop {
+                        reason: DropReason::Loss,
+                        ..
+                    }
+                )
+            });
+            if n > 0 {
+                Verdict::Holds
+            } else {
+                Verdict::fails("no message was lost on this seed")
+            }
         },
     )
 }
@@ -66,7 +78,9 @@ pub fn messages_reordered<P: Protocol>() -> Property<P> {
                             return Verdict::Holds;
                         }
                     }
-                    last_sent_at[link] = Some(last_sent_at[link].map_or(m.sent_at, |p: crate::Time| p.max(m.sent_at)));
+                    last_sent_at[link] = Some(
+                        last_sent_at[link].map_or(m.sent_at, |p: crate::Time| p.max(m.sent_at)),
+                    );
                 }
             }
             Verdict::fails("every link delivered its messages in the order they were sent")
@@ -82,8 +96,20 @@ pub fn partition_blocked<P: Protocol>() -> Property<P> {
          least one message.",
         "nodes that stay silent while the partition lasts.",
         |run| {
-            let n = count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Partition, .. }));
-            if n > 0 { Verdict::Holds } else { Verdict::fails("the partition blocked no message") }
+            let n = count(run, |k| {
+                matches!(
+                    k,
+                    EventKind::Drop {
+                        reason: DropReason::Partition,
+                        ..
+                    }
+                )
+            });
+            if n > 0 {
+                Verdict::Holds
+            } else {
+                Verdict::fails("the partition blocked no message")
+            }
         },
     )
 }
@@ -96,8 +122,14 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
          message while it is down, and restart.",
         "nodes that send nothing to the crashed node while it is down.",
         move |run| {
-            let crashed = count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
-            let restarted = count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
+            let crashed = count(
+                run,
+                |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node),
+            );
+            let restarted = count(
+                run,
+                |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node),
+            );
             let missed = run.trace.events.iter().any(|e| {
                 matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
                     if run.trace.message(msg).to == node)

@@ -106,7 +106,11 @@ impl Fault {
 
     /// A one-way partition: `from` cannot reach `to`, but `to` still reaches `from`.
     pub fn one_way(at: Time, heal: Option<Time>, from: NodeId, to: NodeId) -> Fault {
-        Fault::Partition { at, heal, links: vec![(from, to)] }
+        Fault::Partition {
+            at,
+            heal,
+            links: vec![(from, to)],
+        }
     }
 
     /// When this fault takes effect.
@@ -128,8 +132,14 @@ impl fmt::Display for Fault {
         match self {
             Fault::Crash { node, at } => write!(f, "crash {node} at {at}"),
             Fault::CrashInHandler { node, after, cut } => match cut {
-                Cut::Keep(k) => write!(f, "crash {node} in its first handler after {after}, keeping {k} effects"),
-                Cut::Random => write!(f, "crash {node} in its first handler after {after}, keeping a random prefix"),
+                Cut::Keep(k) => write!(
+                    f,
+                    "crash {node} in its first handler after {after}, keeping {k} effects"
+                ),
+                Cut::Random => write!(
+                    f,
+                    "crash {node} in its first handler after {after}, keeping a random prefix"
+                ),
             },
             Fault::Restart { node, at } => write!(f, "restart {node} at {at}"),
             Fault::Pause { node, at, duration } => write!(f, "pause {node} at {at} for {duration}"),
@@ -142,7 +152,11 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::Network { at, network } => write!(f, "network becomes {network} at {at}"),
-            Fault::ClockStep { node, at, by_micros } => {
+            Fault::ClockStep {
+                node,
+                at,
+                by_micros,
+            } => {
                 write!(f, "step {node}'s wall clock by {by_micros}us at {at}")
             }
         }

@@ -24,7 +24,10 @@ pub struct Lab<P: Protocol> {
 
 impl<P: Protocol> std::fmt::Debug for Lab<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lab").field("id", &self.id).field("package", &self.package).finish()
+        f.debug_struct("Lab")
+            .field("id", &self.id)
+            .field("package", &self.package)
+            .finish()
     }
 }
 
@@ -57,7 +60,11 @@ impl<P: Protocol> Lab<P> {
     /// Runs a scenario on its graded seeds.
     pub fn evaluate(&self, name: &str) -> Report {
         let scenario = self.scenario(name).unwrap_or_else(|| {
-            panic!("{} has no scenario {name:?}; it has: {}", self.id, self.names().join(", "))
+            panic!(
+                "{} has no scenario {name:?}; it has: {}",
+                self.id,
+                self.names().join(", ")
+            )
         });
         evaluate(self.id, Arc::clone(scenario), self.seeds_for(scenario))
     }
@@ -66,7 +73,8 @@ impl<P: Protocol> Lab<P> {
     /// meaning and usual causes, the first failing seed, and the commands that replay it.
     pub fn explain(&self, report: &Report) -> String {
         let mut out = format!("\n{} {} failed.\n", self.id, report.scenario);
-        for p in report.failures() {
+        let unjudged = report.failures().filter(|p| p.failure.is_none()).count();
+        for p in report.failures().filter(|p| p.failure.is_some()) {
             out.push_str(&format!("\nFAIL  {}\n", p.name));
             out.push_str(&format!("  what it means:  {}\n", p.definition));
             out.push_str(&format!("  common causes:  {}\n", p.causes));
@@ -83,17 +91,35 @@ impl<P: Protocol> Lab<P> {
                     self.package, report.scenario, f.seed
                 ));
                 if p.name == RUN_COMPLETES {
-                    if let Some(file) = self.student_files.iter().find(|f2| f.evidence.contains(*f2)) {
+                    if let Some(file) = self
+                        .student_files
+                        .iter()
+                        .find(|f2| f.evidence.contains(*f2))
+                    {
                         let todo = f.evidence.contains("not yet implemented");
                         out.push_str(&format!(
                             "  this is in {file}, your code{}\n",
-                            if todo { ": replace the todo!() there" } else { "" }
+                            if todo {
+                                ": replace the todo!() there"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                 }
             }
         }
-        out.push_str(&format!("\nThe files you edit for {}: {}\n", self.id, self.student_files.join(", ")));
+        if unjudged > 0 {
+            out.push_str(&format!(
+                "\n{unjudged} other properties could not be judged, because runs stopped early; \
+                 fix the failure above first.\n"
+            ));
+        }
+        out.push_str(&format!(
+            "\nThe files you edit for {}: {}\n",
+            self.id,
+            self.student_files.join(", ")
+        ));
         out
     }
 
@@ -109,9 +135,21 @@ impl<P: Protocol> Lab<P> {
         settings.set_snapshot_path(self.snapshots);
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
-        settings.bind(|| {
-            insta::assert_snapshot!(name, text);
+        let compared = crate::panics::catch(|| {
+            settings.bind(|| {
+                insta::assert_snapshot!(name, text);
+            })
         });
+        if compared.is_err() {
+            // insta has printed the diff. Fail the test with one sentence: resume_unwind skips
+            // the panic hook, so no backtrace follows it even with RUST_BACKTRACE set.
+            let sentence = format!(
+                "{} {name}: the report differs from the reference {}/{name}.snap (diff above)",
+                self.id, self.snapshots
+            );
+            eprintln!("{sentence}");
+            std::panic::resume_unwind(Box::new(sentence));
+        }
     }
 
     /// Checks that a test suite has one test per scenario, so none is forgotten.

@@ -6,8 +6,8 @@
 //! command line.
 
 pub mod cli;
-pub mod evidence;
 pub mod clock;
+pub mod evidence;
 pub mod faults;
 pub mod history;
 pub mod lab;

@@ -49,7 +49,14 @@ pub struct PropertyResult {
 
 impl PropertyResult {
     fn new(name: &'static str, definition: &'static str, causes: &'static str) -> Self {
-        PropertyResult { name, definition, causes, failure: None, failed_seeds: 0, unjudged_seeds: 0 }
+        PropertyResult {
+            name,
+            definition,
+            causes,
+            failure: None,
+            failed_seeds: 0,
+            unjudged_seeds: 0,
+        }
     }
 
     fn record(&mut self, seed: u64, verdict: Verdict) {
@@ -125,7 +132,11 @@ impl Report {
 
 /// What the worker thread sends back.
 enum Message {
-    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict> },
+    Judged {
+        seed: u64,
+        aborted: Option<Abort>,
+        verdicts: Vec<Verdict>,
+    },
     Replay(Verdict),
 }
 
@@ -142,7 +153,11 @@ pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
     let a = scenario.run(seed);
     let b = scenario.run(seed);
     let render = |run: &Run<P>| -> Vec<String> {
-        run.trace.events.iter().map(|e| run.trace.render_text(e)).collect()
+        run.trace
+            .events
+            .iter()
+            .map(|e| run.trace.render_text(e))
+            .collect()
     };
     let (ra, rb) = (render(&a), render(&b));
     let first = ra.iter().zip(&rb).position(|(x, y)| x != y);
@@ -150,7 +165,10 @@ pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
         None if ra.len() == rb.len() => Verdict::Holds,
         _ => {
             let i = first.unwrap_or(ra.len().min(rb.len()));
-            let show = |r: &[String]| r.get(i).map_or("(the trace ended)".to_string(), |s| s.trim().to_string());
+            let show = |r: &[String]| {
+                r.get(i)
+                    .map_or("(the trace ended)".to_string(), |s| s.trim().to_string())
+            };
             Verdict::fails(format!(
                 "the two runs diverge at event {i}: first `{}`, then `{}`. A node depends on \
                  something besides its inputs: iterating a HashMap or HashSet, a static, the \
@@ -184,7 +202,14 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     let verdicts = judge(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
                     drop(run);
-                    if tx.send(Message::Judged { seed, aborted, verdicts }).is_err() {
+                    if tx
+                        .send(Message::Judged {
+                            seed,
+                            aborted,
+                            verdicts,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -216,7 +241,11 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
     let mut finished = false;
     while !finished {
         match rx.recv_timeout(WallDuration::from_millis(50)) {
-            Ok(Message::Judged { seed, aborted, verdicts }) => {
+            Ok(Message::Judged {
+                seed,
+                aborted,
+                verdicts,
+            }) => {
                 seeds_run += 1;
                 match aborted {
                     Some(why) => {

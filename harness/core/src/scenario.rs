@@ -26,7 +26,9 @@ pub struct Plan<P: Protocol> {
 
 impl<P: Protocol> fmt::Debug for Plan<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Plan").field("faults", &self.faults).finish_non_exhaustive()
+        f.debug_struct("Plan")
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,12 +49,18 @@ pub enum Verdict {
 impl Verdict {
     /// A failure at a known time.
     pub fn fails_at(at: Time, evidence: impl Into<String>) -> Verdict {
-        Verdict::Fails { at: Some(at), evidence: evidence.into() }
+        Verdict::Fails {
+            at: Some(at),
+            evidence: evidence.into(),
+        }
     }
 
     /// A failure of the run as a whole (a liveness property at the end of the run).
     pub fn fails(evidence: impl Into<String>) -> Verdict {
-        Verdict::Fails { at: None, evidence: evidence.into() }
+        Verdict::Fails {
+            at: None,
+            evidence: evidence.into(),
+        }
     }
 
     /// Whether the property holds.
@@ -89,7 +97,9 @@ impl<P: Protocol> Clone for Property<P> {
 
 impl<P: Protocol> fmt::Debug for Property<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Property").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Property")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,7 +111,12 @@ impl<P: Protocol> Property<P> {
         causes: &'static str,
         check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
     ) -> Property<P> {
-        Property { name, definition, causes, check: Arc::new(check) }
+        Property {
+            name,
+            definition,
+            causes,
+            check: Arc::new(check),
+        }
     }
 }
 
@@ -147,7 +162,9 @@ pub struct Scenario<P: Protocol> {
 
 impl<P: Protocol> fmt::Debug for Scenario<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scenario").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -8,11 +8,15 @@ use std::ops::{Add, AddAssign, Sub};
 ///
 /// The simulator's global clock and each node's monotonic clock both use this type; a node's
 /// reading differs from the simulator's by its clock's drift.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Time(pub u64);
 
 /// A span of time in microseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Duration(pub u64);
 
 impl Time {
@@ -143,6 +147,9 @@ mod tests {
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(Time(5) - Time(9), Duration::ZERO);
         assert_eq!(Time(u64::MAX) + Duration(1), Time(u64::MAX));
-        assert_eq!(Time::from_millis(3).since(Time::from_millis(1)), Duration::from_millis(2));
+        assert_eq!(
+            Time::from_millis(3).since(Time::from_millis(1)),
+            Duration::from_millis(2)
+        );
     }
 }

@@ -44,7 +44,11 @@ fn next_key(from: NodeId) -> String {
 
 impl ReliableLink for Link {
     fn new(_me: NodeId, timing: Timing) -> Self {
-        Link { timing, outgoing: BTreeMap::new(), incoming: BTreeMap::new() }
+        Link {
+            timing,
+            outgoing: BTreeMap::new(),
+            incoming: BTreeMap::new(),
+        }
     }
 }
 
@@ -101,8 +105,12 @@ impl Process<Links> for Link {
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Links>, timer: Retransmit) {
         let Retransmit { to, seq } = timer;
-        let Some(link) = self.outgoing.get_mut(&to) else { return };
-        let Some((payload, _)) = link.unacked.get(&seq).copied() else { return };
+        let Some(link) = self.outgoing.get_mut(&to) else {
+            return;
+        };
+        let Some((payload, _)) = link.unacked.get(&seq).copied() else {
+            return;
+        };
         ctx.send(to, Packet::Data { seq, payload });
         let timer = ctx.set_timer(self.timing.retransmit_after, Retransmit { to, seq });
         link.unacked.insert(seq, (payload, timer));
