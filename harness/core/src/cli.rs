@@ -60,9 +60,7 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--json" => f.json = true,
             "--all" => f.all = true,
             "--format" => {
-                let v = args
-                    .next()
-                    .ok_or_else(|| usage("--format needs text or json after it"))?;
+                let v = args.next().ok_or_else(|| usage("--format needs text or json after it"))?;
                 if v != "text" && v != "json" {
                     return Err(usage(format!("--format takes text or json, not {v:?}")));
                 }
@@ -77,9 +75,7 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
         }
     }
     if f.seed.is_some() && f.seeds.is_some() {
-        return Err(usage(
-            "give either --seed N (one seed) or --seeds K (seeds 1..=K), not both",
-        ));
+        return Err(usage("give either --seed N (one seed) or --seeds K (seeds 1..=K), not both"));
     }
     Ok(f)
 }
@@ -117,11 +113,7 @@ impl<P: Protocol> Lab<P> {
         out: &mut impl Write,
     ) -> std::io::Result<()> {
         if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(reports).expect("reports serialize")
-            )?;
+            writeln!(out, "{}", serde_json::to_string_pretty(reports).expect("reports serialize"))?;
         } else {
             for r in reports {
                 writeln!(out, "{}", r.render())?;
@@ -135,9 +127,8 @@ impl<P: Protocol> Lab<P> {
 
     fn command(&self, args: Vec<String>, out: &mut impl Write) -> Result<ExitCode, Usage> {
         let mut args = args.into_iter();
-        let command = args
-            .next()
-            .ok_or_else(|| usage("a command is needed: list, run or trace"))?;
+        let command =
+            args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
         let f = parse_flags(args)?;
         let io = |e: std::io::Error| usage(format!("cannot write the output: {e}"));
         match command.as_str() {
@@ -188,11 +179,8 @@ impl<P: Protocol> Lab<P> {
                 let run = scenario.run(seed);
                 let json = f.format.as_deref() == Some("json");
                 for e in &run.trace.events {
-                    let line = if json {
-                        run.trace.render_json(e)
-                    } else {
-                        run.trace.render_text(e)
-                    };
+                    let line =
+                        if json { run.trace.render_json(e) } else { run.trace.render_text(e) };
                     writeln!(out, "{line}").map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)
@@ -211,11 +199,7 @@ impl<P: Protocol> Lab<P> {
                 "{} ({}): the lab's scenarios, run on your code\n{USAGE}",
                 self.id, self.topic
             );
-            return if args.is_empty() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());

@@ -18,10 +18,7 @@ pub struct Clock {
 
 impl Clock {
     /// A perfect clock.
-    pub const PERFECT: Clock = Clock {
-        drift_ppm: 0,
-        wall_offset_micros: 0,
-    };
+    pub const PERFECT: Clock = Clock { drift_ppm: 0, wall_offset_micros: 0 };
 
     /// The monotonic clock's reading at virtual time `t`.
     pub fn monotonic(&self, t: Time) -> Time {
@@ -50,38 +47,23 @@ mod tests {
 
     #[test]
     fn a_fast_clock_fires_timers_early_in_virtual_time() {
-        let fast = Clock {
-            drift_ppm: 100_000,
-            wall_offset_micros: 0,
-        };
+        let fast = Clock { drift_ppm: 100_000, wall_offset_micros: 0 };
         assert_eq!(fast.monotonic(Time(1_000_000)), Time(1_100_000));
         let span = fast.virtual_span(Duration::from_millis(110));
         assert_eq!(span, Duration::from_millis(100));
-        let slow = Clock {
-            drift_ppm: -500_000,
-            wall_offset_micros: 0,
-        };
-        assert_eq!(
-            slow.virtual_span(Duration::from_millis(10)),
-            Duration::from_millis(20)
-        );
+        let slow = Clock { drift_ppm: -500_000, wall_offset_micros: 0 };
+        assert_eq!(slow.virtual_span(Duration::from_millis(10)), Duration::from_millis(20));
     }
 
     #[test]
     fn a_timer_never_fires_early_by_its_own_clock() {
         for drift in [-300, -1, 0, 7, 250] {
-            let c = Clock {
-                drift_ppm: drift,
-                wall_offset_micros: 0,
-            };
+            let c = Clock { drift_ppm: drift, wall_offset_micros: 0 };
             for start in [0u64, 12_345, 999_999_937] {
                 for d in [1u64, 999, 10_000, 123_457] {
                     let fire = Time(start) + c.virtual_span(Duration(d));
                     let measured = c.monotonic(fire).0 - c.monotonic(Time(start)).0;
-                    assert!(
-                        measured + 1 >= d,
-                        "drift {drift}: measured {measured} < {d}"
-                    );
+                    assert!(measured + 1 >= d, "drift {drift}: measured {measured} < {d}");
                 }
             }
         }
@@ -89,10 +71,7 @@ mod tests {
 
     #[test]
     fn the_wall_clock_has_an_offset() {
-        let c = Clock {
-            drift_ppm: 0,
-            wall_offset_micros: -5,
-        };
+        let c = Clock { drift_ppm: 0, wall_offset_micros: -5 };
         assert_eq!(c.wall(Time(10)), WALL_EPOCH_MICROS + 5);
     }
 }

@@ -18,20 +18,8 @@ pub fn messages_lost<P: Protocol>() -> Property<P> {
          message.",
         "nodes that never send anything give the network nothing to lose.",
         |run| {
-            let n = count(run, |k| {
-                matches!(
-                    k,
-                    EventKind::Drop {
-                        reason: DropReason::Loss,
-                        ..
-                    }
-                )
-            });
-            if n > 0 {
-                Verdict::Holds
-            } else {
-                Verdict::fails("no message was lost on this seed")
-            }
+            let n = count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Loss, .. }));
+            if n > 0 { Verdict::Holds } else { Verdict::fails("no message was lost on this seed") }
         },
     )
 }
@@ -96,20 +84,9 @@ pub fn partition_blocked<P: Protocol>() -> Property<P> {
          least one message.",
         "nodes that stay silent while the partition lasts.",
         |run| {
-            let n = count(run, |k| {
-                matches!(
-                    k,
-                    EventKind::Drop {
-                        reason: DropReason::Partition,
-                        ..
-                    }
-                )
-            });
-            if n > 0 {
-                Verdict::Holds
-            } else {
-                Verdict::fails("the partition blocked no message")
-            }
+            let n =
+                count(run, |k| matches!(k, EventKind::Drop { reason: DropReason::Partition, .. }));
+            if n > 0 { Verdict::Holds } else { Verdict::fails("the partition blocked no message") }
         },
     )
 }
@@ -122,14 +99,10 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
          message while it is down, and restart.",
         "nodes that send nothing to the crashed node while it is down.",
         move |run| {
-            let crashed = count(
-                run,
-                |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node),
-            );
-            let restarted = count(
-                run,
-                |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node),
-            );
+            let crashed =
+                count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
+            let restarted =
+                count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
             let missed = run.trace.events.iter().any(|e| {
                 matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
                     if run.trace.message(msg).to == node)

@@ -106,11 +106,7 @@ impl Fault {
 
     /// A one-way partition: `from` cannot reach `to`, but `to` still reaches `from`.
     pub fn one_way(at: Time, heal: Option<Time>, from: NodeId, to: NodeId) -> Fault {
-        Fault::Partition {
-            at,
-            heal,
-            links: vec![(from, to)],
-        }
+        Fault::Partition { at, heal, links: vec![(from, to)] }
     }
 
     /// When this fault takes effect.
@@ -152,11 +148,7 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::Network { at, network } => write!(f, "network becomes {network} at {at}"),
-            Fault::ClockStep {
-                node,
-                at,
-                by_micros,
-            } => {
+            Fault::ClockStep { node, at, by_micros } => {
                 write!(f, "step {node}'s wall clock by {by_micros}us at {at}")
             }
         }

@@ -24,10 +24,7 @@ pub struct Lab<P: Protocol> {
 
 impl<P: Protocol> std::fmt::Debug for Lab<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lab")
-            .field("id", &self.id)
-            .field("package", &self.package)
-            .finish()
+        f.debug_struct("Lab").field("id", &self.id).field("package", &self.package).finish()
     }
 }
 
@@ -60,11 +57,7 @@ impl<P: Protocol> Lab<P> {
     /// Runs a scenario on its graded seeds.
     pub fn evaluate(&self, name: &str) -> Report {
         let scenario = self.scenario(name).unwrap_or_else(|| {
-            panic!(
-                "{} has no scenario {name:?}; it has: {}",
-                self.id,
-                self.names().join(", ")
-            )
+            panic!("{} has no scenario {name:?}; it has: {}", self.id, self.names().join(", "))
         });
         evaluate(self.id, Arc::clone(scenario), self.seeds_for(scenario))
     }
@@ -91,19 +84,13 @@ impl<P: Protocol> Lab<P> {
                     self.package, report.scenario, f.seed
                 ));
                 if p.name == RUN_COMPLETES {
-                    if let Some(file) = self
-                        .student_files
-                        .iter()
-                        .find(|f2| f.evidence.contains(*f2))
+                    if let Some(file) =
+                        self.student_files.iter().find(|f2| f.evidence.contains(*f2))
                     {
                         let todo = f.evidence.contains("not yet implemented");
                         out.push_str(&format!(
                             "  this is in {file}, your code{}\n",
-                            if todo {
-                                ": replace the todo!() there"
-                            } else {
-                                ""
-                            }
+                            if todo { ": replace the todo!() there" } else { "" }
                         ));
                     }
                 }
@@ -168,7 +155,7 @@ impl<P: Protocol> Lab<P> {
 /// Declares one `#[test]` per scenario (the test names are the rubric), plus a test that the
 /// list matches the registry.
 ///
-/// ```ignore
+/// ```text
 /// harness::graded_tests!(lab00::lab::<lab00::Link>(env!("CARGO_PKG_NAME")); no_faults, loss_10);
 /// ```
 #[macro_export]

@@ -22,30 +22,17 @@ pub struct Delay {
 impl Delay {
     /// Uniform in `min..=max`, no spikes.
     pub const fn uniform(min: Duration, max: Duration) -> Delay {
-        Delay {
-            min,
-            max,
-            spike: Prob::NEVER,
-            spike_max: max,
-        }
+        Delay { min, max, spike: Prob::NEVER, spike_max: max }
     }
 
     /// Adds spikes: with probability `p`, a delay of up to `spike_max`.
     pub const fn with_spikes(self, p: Prob, spike_max: Duration) -> Delay {
-        Delay {
-            spike: p,
-            spike_max,
-            ..self
-        }
+        Delay { spike: p, spike_max, ..self }
     }
 
     /// The longest delay this distribution can produce.
     pub fn upper_bound(&self) -> Duration {
-        if self.spike.is_never() {
-            self.max
-        } else {
-            self.max.max(self.spike_max)
-        }
+        if self.spike.is_never() { self.max } else { self.max.max(self.spike_max) }
     }
 
     /// Draws one delay.
@@ -101,10 +88,7 @@ impl Network {
 
     /// This network, duplicating messages with probability `p`.
     pub const fn with_duplication(self, p: Prob) -> Network {
-        Network {
-            duplicate: p,
-            ..self
-        }
+        Network { duplicate: p, ..self }
     }
 
     /// This network, with another delay distribution.
@@ -115,11 +99,7 @@ impl Network {
 
 impl fmt::Display for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "loss {}, duplication {}, {}",
-            self.loss, self.duplicate, self.delay
-        )
+        write!(f, "loss {}, duplication {}, {}", self.loss, self.duplicate, self.delay)
     }
 }
 

@@ -156,10 +156,7 @@ pub struct Ctx<'a, P: Protocol> {
 
 impl<P: Protocol> Debug for Ctx<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ctx")
-            .field("me", &self.me)
-            .field("now", &self.now)
-            .finish_non_exhaustive()
+        f.debug_struct("Ctx").field("me", &self.me).field("now", &self.now).finish_non_exhaustive()
     }
 }
 
@@ -174,15 +171,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         effects: &'a mut Vec<Effect<P>>,
         next_timer: &'a mut u64,
     ) -> Self {
-        Ctx {
-            me,
-            now,
-            wall: wall_micros,
-            rng,
-            storage,
-            effects,
-            next_timer,
-        }
+        Ctx { me, now, wall: wall_micros, rng, storage, effects, next_timer }
     }
 
     /// This process's id.
@@ -255,10 +244,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// Writes bytes under a key. The write survives a crash only once a later [`Ctx::sync`]
     /// has taken effect.
     pub fn put(&mut self, key: impl Into<String>, value: Vec<u8>) {
-        self.effects.push(Effect::Put {
-            key: key.into(),
-            value,
-        });
+        self.effects.push(Effect::Put { key: key.into(), value });
     }
 
     /// Removes a key; like [`Ctx::put`], durable only after a sync.
@@ -280,10 +266,9 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// Reads a value written with [`Ctx::save`]. Panics if the bytes are not a `T`, which is a
     /// bug in the node (two types under one key).
     pub fn load<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        self.get(key)
-            .map(|bytes| match serde_json::from_slice(bytes) {
-                Ok(v) => v,
-                Err(e) => panic!("storage key {key:?} does not hold the type being loaded: {e}"),
-            })
+        self.get(key).map(|bytes| match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => panic!("storage key {key:?} does not hold the type being loaded: {e}"),
+        })
     }
 }

@@ -75,11 +75,7 @@ mod tests {
     fn a_panic_becomes_a_message_and_a_location() {
         let caught = catch(|| -> u32 { panic!("boom {}", 7) }).unwrap_err();
         assert_eq!(caught.message, "boom 7");
-        assert!(
-            caught.location.starts_with("harness/core/src/panics.rs:"),
-            "{}",
-            caught.location
-        );
+        assert!(caught.location.starts_with("harness/core/src/panics.rs:"), "{}", caught.location);
         assert_eq!(catch(|| 5), Ok(5));
     }
 }

@@ -14,9 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration as WallDuration;
 
-/// How long a handler may run without returning before the watchdog gives up on the run.
-pub const WATCHDOG: WallDuration = WallDuration::from_secs(10);
-
 /// The first failure of a property: which seed, when, and the evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Failure {
@@ -132,11 +129,7 @@ impl Report {
 
 /// What the worker thread sends back.
 enum Message {
-    Judged {
-        seed: u64,
-        aborted: Option<Abort>,
-        verdicts: Vec<Verdict>,
-    },
+    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict> },
     Replay(Verdict),
 }
 
@@ -153,11 +146,7 @@ pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
     let a = scenario.run(seed);
     let b = scenario.run(seed);
     let render = |run: &Run<P>| -> Vec<String> {
-        run.trace
-            .events
-            .iter()
-            .map(|e| run.trace.render_text(e))
-            .collect()
+        run.trace.events.iter().map(|e| run.trace.render_text(e)).collect()
     };
     let (ra, rb) = (render(&a), render(&b));
     let first = ra.iter().zip(&rb).position(|(x, y)| x != y);
@@ -166,8 +155,7 @@ pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
         _ => {
             let i = first.unwrap_or(ra.len().min(rb.len()));
             let show = |r: &[String]| {
-                r.get(i)
-                    .map_or("(the trace ended)".to_string(), |s| s.trim().to_string())
+                r.get(i).map_or("(the trace ended)".to_string(), |s| s.trim().to_string())
             };
             Verdict::fails(format!(
                 "the two runs diverge at event {i}: first `{}`, then `{}`. A node depends on \
@@ -202,14 +190,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     let verdicts = judge(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
                     drop(run);
-                    if tx
-                        .send(Message::Judged {
-                            seed,
-                            aborted,
-                            verdicts,
-                        })
-                        .is_err()
-                    {
+                    if tx.send(Message::Judged { seed, aborted, verdicts }).is_err() {
                         return;
                     }
                 }
@@ -241,11 +222,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
     let mut finished = false;
     while !finished {
         match rx.recv_timeout(WallDuration::from_millis(50)) {
-            Ok(Message::Judged {
-                seed,
-                aborted,
-                verdicts,
-            }) => {
+            Ok(Message::Judged { seed, aborted, verdicts }) => {
                 seeds_run += 1;
                 match aborted {
                     Some(why) => {
@@ -277,13 +254,13 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                 let now = progress.load(Ordering::Relaxed);
                 if now != last_progress.0 {
                     last_progress = (now, std::time::Instant::now());
-                } else if last_progress.1.elapsed() > WATCHDOG {
+                } else if last_progress.1.elapsed() > scenario.budgets.watchdog {
                     completes.record(
                         seed_at(seeds_run),
                         Verdict::fails(format!(
-                            "a handler has not returned after {} s of wall-clock time: a loop \
+                            "a handler has not returned after {:?} of wall-clock time: a loop \
                              that never exits",
-                            WATCHDOG.as_secs()
+                            scenario.budgets.watchdog
                         )),
                     );
                     replays.unjudged_seeds += 1;

@@ -158,11 +158,7 @@ impl Rng {
 
     /// A uniformly chosen element, or `None` for an empty slice.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            Some(&items[self.below(items.len() as u64) as usize])
-        }
+        if items.is_empty() { None } else { Some(&items[self.below(items.len() as u64) as usize]) }
     }
 
     /// Shuffles in place (Fisher-Yates).
@@ -186,11 +182,7 @@ mod tests {
         let first: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
         assert_eq!(
             first,
-            vec![
-                0x99EC_5F36_CB75_F2B4,
-                0xBF6E_1F78_4956_452A,
-                0x1A5F_849D_4933_E6E0
-            ]
+            vec![0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0]
         );
     }
 
@@ -225,19 +217,14 @@ mod tests {
             counts[rng.below(10) as usize] += 1;
         }
         for c in counts {
-            assert!(
-                (9_000..11_000).contains(&c),
-                "bucket count {c} is far from 10000"
-            );
+            assert!((9_000..11_000).contains(&c), "bucket count {c} is far from 10000");
         }
     }
 
     #[test]
     fn chance_matches_its_probability() {
         let mut rng = Rng::from_seed(3);
-        let hits = (0..100_000)
-            .filter(|_| rng.chance(Prob::percent(30)))
-            .count();
+        let hits = (0..100_000).filter(|_| rng.chance(Prob::percent(30))).count();
         assert!((29_000..31_000).contains(&hits), "{hits} hits for 30%");
         assert!(!Rng::from_seed(1).chance(Prob::NEVER));
         assert!(Rng::from_seed(1).chance(Prob::ALWAYS));

@@ -26,9 +26,7 @@ pub struct Plan<P: Protocol> {
 
 impl<P: Protocol> fmt::Debug for Plan<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Plan")
-            .field("faults", &self.faults)
-            .finish_non_exhaustive()
+        f.debug_struct("Plan").field("faults", &self.faults).finish_non_exhaustive()
     }
 }
 
@@ -49,18 +47,12 @@ pub enum Verdict {
 impl Verdict {
     /// A failure at a known time.
     pub fn fails_at(at: Time, evidence: impl Into<String>) -> Verdict {
-        Verdict::Fails {
-            at: Some(at),
-            evidence: evidence.into(),
-        }
+        Verdict::Fails { at: Some(at), evidence: evidence.into() }
     }
 
     /// A failure of the run as a whole (a liveness property at the end of the run).
     pub fn fails(evidence: impl Into<String>) -> Verdict {
-        Verdict::Fails {
-            at: None,
-            evidence: evidence.into(),
-        }
+        Verdict::Fails { at: None, evidence: evidence.into() }
     }
 
     /// Whether the property holds.
@@ -97,9 +89,7 @@ impl<P: Protocol> Clone for Property<P> {
 
 impl<P: Protocol> fmt::Debug for Property<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Property")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Property").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
@@ -111,12 +101,7 @@ impl<P: Protocol> Property<P> {
         causes: &'static str,
         check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
     ) -> Property<P> {
-        Property {
-            name,
-            definition,
-            causes,
-            check: Arc::new(check),
-        }
+        Property { name, definition, causes, check: Arc::new(check) }
     }
 }
 
@@ -162,9 +147,7 @@ pub struct Scenario<P: Protocol> {
 
 impl<P: Protocol> fmt::Debug for Scenario<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scenario")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Scenario").field("name", &self.name).finish_non_exhaustive()
     }
 }
 

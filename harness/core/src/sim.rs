@@ -29,6 +29,9 @@ pub struct Budgets {
     pub max_events: u64,
     /// The most events that may happen at one virtual instant (a zero-delay timer loop).
     pub max_events_at_one_instant: u64,
+    /// How long one handler may run, in wall-clock time, before the grader gives up on it.
+    /// A safety net for endless loops only: nothing is graded on wall-clock time.
+    pub watchdog: std::time::Duration,
 }
 
 impl Default for Budgets {
@@ -36,6 +39,7 @@ impl Default for Budgets {
         Budgets {
             max_events: 2_000_000,
             max_events_at_one_instant: 50_000,
+            watchdog: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -119,9 +123,7 @@ pub struct WorkloadApi<'a, P: Protocol> {
 
 impl<P: Protocol> fmt::Debug for WorkloadApi<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WorkloadApi")
-            .field("now", &self.now)
-            .finish_non_exhaustive()
+        f.debug_struct("WorkloadApi").field("now", &self.now).finish_non_exhaustive()
     }
 }
 
@@ -185,12 +187,7 @@ pub enum Abort {
 impl fmt::Display for Abort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Abort::Panic {
-                node,
-                handler,
-                message,
-                location,
-            } => {
+            Abort::Panic { node, handler, message, location } => {
                 write!(f, "{node} panicked in {handler} at {location}: {message}")
             }
             Abort::EventBudget { limit, at } => write!(
@@ -251,26 +248,13 @@ struct Slot<P: Protocol> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum What {
-    Deliver {
-        msg: u32,
-    },
-    Timer {
-        node: u32,
-        incarnation: u32,
-        id: u64,
-    },
-    Request {
-        index: u32,
-    },
-    Fault {
-        index: u32,
-    },
-    Heal {
-        index: u32,
-    },
-    Resume {
-        node: u32,
-    },
+    Deliver { msg: u32 },
+    Timer { node: u32, incarnation: u32, id: u64 },
+    Request { index: u32 },
+    Fault { index: u32 },
+    Heal { index: u32 },
+    Resume { node: u32 },
+    Start { node: u32 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -385,14 +369,14 @@ impl<P: Protocol> Simulation<P> {
             aborted: None,
             progress: None,
         };
+        // Faults first, so that a fault at time zero (a partition, a cut) is in force when the
+        // nodes start.
         for index in 0..sim.faults.len() {
             let at = sim.faults[index].at();
-            sim.schedule(
-                at,
-                What::Fault {
-                    index: index as u32,
-                },
-            );
+            sim.schedule(at, What::Fault { index: index as u32 });
+        }
+        for node in 0..n {
+            sim.schedule(Time::ZERO, What::Start { node: node as u32 });
         }
         sim
     }
@@ -405,11 +389,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn schedule(&mut self, at: Time, what: What) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            what,
-        }));
+        self.queue.push(Reverse(Scheduled { at, seq: self.seq, what }));
     }
 
     fn record(&mut self, kind: EventKind<P>) {
@@ -422,12 +402,6 @@ impl<P: Protocol> Simulation<P> {
 
     /// Runs to the end time (or until something stops the run) and returns the result.
     pub fn run(mut self) -> Run<P> {
-        for i in 0..self.slots.len() {
-            self.start_node(NodeId(i as u32));
-            if self.aborted.is_some() {
-                return self.finish();
-            }
-        }
         self.call_workload(None);
         while let Some(Reverse(next)) = self.queue.pop() {
             if next.at > self.end {
@@ -436,10 +410,7 @@ impl<P: Protocol> Simulation<P> {
             if next.at == self.instant.0 {
                 self.instant.1 += 1;
                 if self.instant.1 > self.budgets.max_events_at_one_instant {
-                    self.abort(Abort::NoProgress {
-                        at: next.at,
-                        events: self.instant.1,
-                    });
+                    self.abort(Abort::NoProgress { at: next.at, events: self.instant.1 });
                     break;
                 }
             } else {
@@ -447,10 +418,7 @@ impl<P: Protocol> Simulation<P> {
             }
             self.events += 1;
             if self.events > self.budgets.max_events {
-                self.abort(Abort::EventBudget {
-                    limit: self.budgets.max_events,
-                    at: next.at,
-                });
+                self.abort(Abort::EventBudget { limit: self.budgets.max_events, at: next.at });
                 break;
             }
             if let Some(p) = &self.progress {
@@ -481,9 +449,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn abort(&mut self, why: Abort) {
         if !matches!(why, Abort::Panic { .. }) {
-            self.record(EventKind::Abort {
-                reason: why.to_string(),
-            });
+            self.record(EventKind::Abort { reason: why.to_string() });
         }
         self.aborted = Some(why);
     }
@@ -491,11 +457,7 @@ impl<P: Protocol> Simulation<P> {
     fn handle(&mut self, next: Scheduled) {
         match next.what {
             What::Deliver { msg } => self.deliver(next, msg),
-            What::Timer {
-                node,
-                incarnation,
-                id,
-            } => {
+            What::Timer { node, incarnation, id } => {
                 let slot = &mut self.slots[node as usize];
                 if slot.incarnation != incarnation || slot.status == Status::Down {
                     return;
@@ -529,15 +491,12 @@ impl<P: Protocol> Simulation<P> {
                     Status::Up => {
                         let (node, id, request) =
                             self.requests[index as usize].take().expect("checked above");
-                        self.record(EventKind::Request {
-                            node,
-                            id,
-                            request: request.clone(),
-                        });
+                        self.record(EventKind::Request { node, id, request: request.clone() });
                         self.dispatch(node, Call::Request(id, request));
                     }
                 }
             }
+            What::Start { node } => self.start_node(NodeId(node)),
             What::Fault { index } => self.apply_fault(index as usize),
             What::Heal { index } => {
                 if let Fault::Partition { links, .. } = &self.faults[index as usize] {
@@ -574,14 +533,10 @@ impl<P: Protocol> Simulation<P> {
         let slot = &mut self.slots[to.index()];
         match slot.status {
             Status::Paused => slot.deferred.push(next),
-            Status::Down => self.record(EventKind::Drop {
-                msg: id,
-                reason: DropReason::NodeDown,
-            }),
-            Status::Up if blocked => self.record(EventKind::Drop {
-                msg: id,
-                reason: DropReason::Partition,
-            }),
+            Status::Down => self.record(EventKind::Drop { msg: id, reason: DropReason::NodeDown }),
+            Status::Up if blocked => {
+                self.record(EventKind::Drop { msg: id, reason: DropReason::Partition })
+            }
             Status::Up => {
                 self.record(EventKind::Deliver { msg: id });
                 let payload = self.trace.messages[msg as usize].msg.clone();
@@ -620,23 +575,14 @@ impl<P: Protocol> Simulation<P> {
                 }
                 self.record(EventKind::Partition { links, heal });
                 if let Some(h) = heal {
-                    self.schedule(
-                        h.max(self.now),
-                        What::Heal {
-                            index: index as u32,
-                        },
-                    );
+                    self.schedule(h.max(self.now), What::Heal { index: index as u32 });
                 }
             }
             Fault::Network { network, .. } => {
                 self.network = network;
-                self.record(EventKind::NetworkChange {
-                    description: network.to_string(),
-                });
+                self.record(EventKind::NetworkChange { description: network.to_string() });
             }
-            Fault::ClockStep {
-                node, by_micros, ..
-            } => {
+            Fault::ClockStep { node, by_micros, .. } => {
                 self.slots[node.index()].wall_steps += by_micros;
                 self.record(EventKind::ClockStep { node, by_micros });
             }
@@ -652,11 +598,7 @@ impl<P: Protocol> Simulation<P> {
         slot.deferred.clear();
         slot.cut = None;
         let lost_writes = slot.storage.crash();
-        self.record(EventKind::Crash {
-            node,
-            cut,
-            lost_writes,
-        });
+        self.record(EventKind::Crash { node, cut, lost_writes });
     }
 
     fn start_node(&mut self, node: NodeId) {
@@ -700,26 +642,10 @@ impl<P: Protocol> Simulation<P> {
         let slot = &mut self.slots[node.index()];
         let local_now = slot.clock.monotonic(self.now);
         let wall = slot.clock.wall(self.now) + slot.wall_steps;
-        let Slot {
-            process,
-            rng,
-            storage,
-            next_timer,
-            ..
-        } = slot;
-        let process = process
-            .as_mut()
-            .expect("handlers run only on nodes that are up");
+        let Slot { process, rng, storage, next_timer, .. } = slot;
+        let process = process.as_mut().expect("handlers run only on nodes that are up");
         let outcome = {
-            let mut ctx = Ctx::new(
-                node,
-                local_now,
-                wall,
-                rng,
-                storage,
-                &mut effects,
-                next_timer,
-            );
+            let mut ctx = Ctx::new(node, local_now, wall, rng, storage, &mut effects, next_timer);
             panics::catch(|| match call {
                 Call::Start => process.on_start(&mut ctx),
                 Call::Message(from, msg) => process.on_message(&mut ctx, from, msg),
@@ -777,20 +703,8 @@ impl<P: Protocol> Simulation<P> {
                 let at = self.now + slot.clock.virtual_span(after);
                 let incarnation = slot.incarnation;
                 slot.timers.insert(id, timer.clone());
-                self.record(EventKind::TimerSet {
-                    node,
-                    id,
-                    after,
-                    timer,
-                });
-                self.schedule(
-                    at,
-                    What::Timer {
-                        node: node.0,
-                        incarnation,
-                        id: id.0,
-                    },
-                );
+                self.record(EventKind::TimerSet { node, id, after, timer });
+                self.schedule(at, What::Timer { node: node.0, incarnation, id: id.0 });
             }
             Effect::CancelTimer(id) => {
                 self.slots[node.index()].timers.remove(&id);
@@ -809,11 +723,7 @@ impl<P: Protocol> Simulation<P> {
                 self.record(EventKind::Sync { node });
             }
             Effect::Reply { id, response } => {
-                self.record(EventKind::Reply {
-                    node,
-                    id,
-                    response: response.clone(),
-                });
+                self.record(EventKind::Reply { node, id, response: response.clone() });
                 return Some((id, response));
             }
             Effect::Output(output) => self.record(EventKind::Output { node, output }),
@@ -832,33 +742,20 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         let id = MsgId(self.trace.messages.len() as u32);
-        self.trace.messages.push(Envelope {
-            from,
-            to,
-            sent_at: self.now,
-            msg,
-        });
+        self.trace.messages.push(Envelope { from, to, sent_at: self.now, msg });
         self.record(EventKind::Send { msg: id });
         if self.is_blocked(from, to) {
-            self.record(EventKind::Drop {
-                msg: id,
-                reason: DropReason::Partition,
-            });
+            self.record(EventKind::Drop { msg: id, reason: DropReason::Partition });
             return;
         }
         let network = self.network;
         let rng = &mut self.slots[from.index()].net_rng;
         if rng.chance(network.loss) {
-            self.record(EventKind::Drop {
-                msg: id,
-                reason: DropReason::Loss,
-            });
+            self.record(EventKind::Drop { msg: id, reason: DropReason::Loss });
             return;
         }
         let delay = network.delay.draw(rng);
-        let copy = rng
-            .chance(network.duplicate)
-            .then(|| network.delay.draw(rng));
+        let copy = rng.chance(network.duplicate).then(|| network.delay.draw(rng));
         self.schedule(self.now + delay, What::Deliver { msg: id.0 });
         if let Some(delay) = copy {
             self.record(EventKind::Duplicate { msg: id });

@@ -44,8 +44,7 @@ impl Storage {
 
     fn remember(&mut self, key: &str) {
         if self.undo_keys.insert(key.to_string()) {
-            self.undo
-                .push((key.to_string(), self.current.get(key).cloned()));
+            self.undo.push((key.to_string(), self.current.get(key).cloned()));
         }
     }
 

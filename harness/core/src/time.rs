@@ -147,9 +147,6 @@ mod tests {
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(Time(5) - Time(9), Duration::ZERO);
         assert_eq!(Time(u64::MAX) + Duration(1), Time(u64::MAX));
-        assert_eq!(
-            Time::from_millis(3).since(Time::from_millis(1)),
-            Duration::from_millis(2)
-        );
+        assert_eq!(Time::from_millis(3).since(Time::from_millis(1)), Duration::from_millis(2));
     }
 }

@@ -50,44 +50,19 @@ pub enum EventKind<P: Protocol> {
     /// A message was not delivered.
     Drop { msg: MsgId, reason: DropReason },
     /// A node set a timer, due after `after` by its own clock.
-    TimerSet {
-        node: NodeId,
-        id: TimerId,
-        after: Duration,
-        timer: P::Timer,
-    },
+    TimerSet { node: NodeId, id: TimerId, after: Duration, timer: P::Timer },
     /// A timer fired and its handler ran.
-    TimerFired {
-        node: NodeId,
-        id: TimerId,
-        timer: P::Timer,
-    },
+    TimerFired { node: NodeId, id: TimerId, timer: P::Timer },
     /// A client's request reached a node.
-    Request {
-        node: NodeId,
-        id: RequestId,
-        request: P::Request,
-    },
+    Request { node: NodeId, id: RequestId, request: P::Request },
     /// A request could not be handed to its node, because the node was down.
-    RequestRefused {
-        node: NodeId,
-        id: RequestId,
-        request: P::Request,
-    },
+    RequestRefused { node: NodeId, id: RequestId, request: P::Request },
     /// A node answered a request.
-    Reply {
-        node: NodeId,
-        id: RequestId,
-        response: P::Response,
-    },
+    Reply { node: NodeId, id: RequestId, response: P::Response },
     /// A node reported an observation.
     Output { node: NodeId, output: P::Output },
     /// A node wrote a key (not yet durable).
-    Put {
-        node: NodeId,
-        key: String,
-        bytes: usize,
-    },
+    Put { node: NodeId, key: String, bytes: usize },
     /// A node deleted a key (not yet durable).
     Delete { node: NodeId, key: String },
     /// A node made its writes durable.
@@ -96,11 +71,7 @@ pub enum EventKind<P: Protocol> {
     Annotate { node: NodeId, text: String },
     /// A node crashed; `cut` is (effects kept, effects the handler produced) when a handler
     /// was cut short; `lost_writes` counts keys whose unsynced writes were rolled back.
-    Crash {
-        node: NodeId,
-        cut: Option<(usize, usize)>,
-        lost_writes: usize,
-    },
+    Crash { node: NodeId, cut: Option<(usize, usize)>, lost_writes: usize },
     /// A crashed node restarted.
     Restart { node: NodeId, incarnation: u32 },
     /// A node stopped running for a while.
@@ -108,10 +79,7 @@ pub enum EventKind<P: Protocol> {
     /// A paused node runs again.
     Resume { node: NodeId },
     /// A partition started.
-    Partition {
-        links: Vec<(NodeId, NodeId)>,
-        heal: Option<Time>,
-    },
+    Partition { links: Vec<(NodeId, NodeId)>, heal: Option<Time> },
     /// A partition healed.
     Heal { links: Vec<(NodeId, NodeId)> },
     /// The network's behaviour changed.
@@ -119,12 +87,7 @@ pub enum EventKind<P: Protocol> {
     /// A node's wall clock was stepped.
     ClockStep { node: NodeId, by_micros: i64 },
     /// A node's handler panicked; the run stops here.
-    Panic {
-        node: NodeId,
-        handler: &'static str,
-        message: String,
-        location: String,
-    },
+    Panic { node: NodeId, handler: &'static str, message: String, location: String },
     /// The run stopped early for another reason (a budget).
     Abort { reason: String },
 }
@@ -151,10 +114,7 @@ pub struct Trace<P: Protocol> {
 
 impl<P: Protocol> Default for Trace<P> {
     fn default() -> Self {
-        Trace {
-            events: Vec::new(),
-            messages: Vec::new(),
-        }
+        Trace { events: Vec::new(), messages: Vec::new() }
     }
 }
 
@@ -196,8 +156,7 @@ impl<P: Protocol> Trace<P> {
     /// One event as a line of text: time, then what happened, messages shown with `Debug`.
     pub fn render_text(&self, event: &Event<P>) -> String {
         let mut s = format!("{:>15}  ", event.at.to_string());
-        self.write_text(&mut s, &event.kind)
-            .expect("writing to a String cannot fail");
+        self.write_text(&mut s, &event.kind).expect("writing to a String cannot fail");
         s
     }
 
@@ -226,12 +185,7 @@ impl<P: Protocol> Trace<P> {
                 };
                 write!(s, "{} -> {} drop #{} ({why})", m.from, m.to, msg.0)
             }
-            TimerSet {
-                node,
-                id,
-                after,
-                timer,
-            } => {
+            TimerSet { node, id, after, timer } => {
                 write!(s, "{node} set timer t{} after {after} {timer:?}", id.0)
             }
             TimerFired { node, id, timer } => write!(s, "{node} timer t{} fired {timer:?}", id.0),
@@ -245,11 +199,7 @@ impl<P: Protocol> Trace<P> {
             Delete { node, key } => write!(s, "{node} delete {key:?}"),
             Sync { node } => write!(s, "{node} sync"),
             Annotate { node, text } => write!(s, "{node} note: {text}"),
-            Crash {
-                node,
-                cut,
-                lost_writes,
-            } => {
+            Crash { node, cut, lost_writes } => {
                 write!(s, "{node} CRASH")?;
                 if let Some((kept, total)) = cut {
                     write!(s, " in a handler, after {kept} of its {total} effects")?;
@@ -282,12 +232,7 @@ impl<P: Protocol> Trace<P> {
             ClockStep { node, by_micros } => {
                 write!(s, "{node} wall clock stepped by {by_micros}us")
             }
-            Panic {
-                node,
-                handler,
-                message,
-                location,
-            } => {
+            Panic { node, handler, message, location } => {
                 write!(s, "{node} PANIC in {handler} at {location}: {message}")
             }
             Abort { reason } => write!(s, "ABORT {reason}"),
@@ -306,18 +251,9 @@ impl<P: Protocol> Trace<P> {
         };
         if let (Some(id), Some(obj)) = (msg, value.as_object_mut()) {
             let m = self.message(id);
-            obj.insert(
-                "from".into(),
-                serde_json::to_value(m.from).expect("ids serialize"),
-            );
-            obj.insert(
-                "to".into(),
-                serde_json::to_value(m.to).expect("ids serialize"),
-            );
-            obj.insert(
-                "payload".into(),
-                serde_json::to_value(&m.msg).expect("messages serialize"),
-            );
+            obj.insert("from".into(), serde_json::to_value(m.from).expect("ids serialize"));
+            obj.insert("to".into(), serde_json::to_value(m.to).expect("ids serialize"));
+            obj.insert("payload".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
         }
         value.to_string()
     }

@@ -89,9 +89,7 @@ impl Timing {
         (Duration::from_millis(10), Duration::from_millis(40));
 
     /// The value graded by default.
-    pub const DEFAULT: Timing = Timing {
-        retransmit_after: Duration::from_millis(20),
-    };
+    pub const DEFAULT: Timing = Timing { retransmit_after: Duration::from_millis(20) };
 
     /// The timing a run uses: the default, or an end of the legal range when
     /// `COURSE_TIMING=min` or `max` (CI runs the solution at both ends).
@@ -99,12 +97,8 @@ impl Timing {
         let (lo, hi) = Timing::RETRANSMIT_RANGE;
         match harness::lab::timing_choice() {
             harness::lab::TimingChoice::Default => Timing::DEFAULT,
-            harness::lab::TimingChoice::Min => Timing {
-                retransmit_after: lo,
-            },
-            harness::lab::TimingChoice::Max => Timing {
-                retransmit_after: hi,
-            },
+            harness::lab::TimingChoice::Min => Timing { retransmit_after: lo },
+            harness::lab::TimingChoice::Max => Timing { retransmit_after: hi },
         }
     }
 }

@@ -32,10 +32,7 @@ impl ReliableLink for Link {
 
 impl Process<Links> for Link {
     fn on_start(&mut self, ctx: &mut Ctx<'_, Links>) {
-        todo!(
-            "lab00: Link::on_start for {} in labs/lab00-links/src/link.rs",
-            ctx.id()
-        )
+        todo!("lab00: Link::on_start for {} in labs/lab00-links/src/link.rs", ctx.id())
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Links>, id: RequestId, request: SendRequest) {
@@ -53,9 +50,6 @@ impl Process<Links> for Link {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Links>, timer: Retransmit) {
-        todo!(
-            "lab00: Link::on_timer {timer:?} at {} in labs/lab00-links/src/link.rs",
-            ctx.id()
-        )
+        todo!("lab00: Link::on_timer {timer:?} at {} in labs/lab00-links/src/link.rs", ctx.id())
     }
 }

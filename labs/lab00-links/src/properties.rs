@@ -13,12 +13,7 @@ type Link = (NodeId, NodeId);
 fn requested(trace: &Trace<Links>) -> BTreeMap<Link, Vec<(Time, u64)>> {
     let mut sent: BTreeMap<Link, Vec<(Time, u64)>> = BTreeMap::new();
     for e in &trace.events {
-        if let EventKind::Request {
-            node,
-            request: SendRequest { to, payload },
-            ..
-        } = &e.kind
-        {
+        if let EventKind::Request { node, request: SendRequest { to, payload }, .. } = &e.kind {
             sent.entry((*node, *to)).or_default().push((e.at, *payload));
         }
     }
@@ -47,14 +42,9 @@ pub fn exactly_once_in_order() -> Property<Links> {
             for e in &run.trace.events {
                 match &e.kind {
                     EventKind::Request { node, request, .. } => {
-                        sent.entry((*node, request.to))
-                            .or_default()
-                            .push(request.payload);
+                        sent.entry((*node, request.to)).or_default().push(request.payload);
                     }
-                    EventKind::Output {
-                        node,
-                        output: Delivery { from, payload },
-                    } => {
+                    EventKind::Output { node, output: Delivery { from, payload } } => {
                         let link = (*from, *node);
                         let k = delivered.entry(link).or_default();
                         let on_link = sent.get(&link).map(Vec::as_slice).unwrap_or(&[]);
@@ -148,10 +138,7 @@ pub fn delivered_in_time(timing: Timing, max_delay: Duration) -> Property<Links>
             let mut delivered: BTreeMap<Link, Vec<Time>> = BTreeMap::new();
             for e in &run.trace.events {
                 if let EventKind::Output { node, output } = &e.kind {
-                    delivered
-                        .entry((output.from, *node))
-                        .or_default()
-                        .push(e.at);
+                    delivered.entry((output.from, *node)).or_default().push(e.at);
                 }
             }
             let mut worst: Option<(Time, String)> = None;
@@ -199,9 +186,7 @@ pub fn packets_follow_the_contract() -> Property<Links> {
             for e in &run.trace.events {
                 match &e.kind {
                     EventKind::Request { node, request, .. } => {
-                        sent.entry((*node, request.to))
-                            .or_default()
-                            .push(request.payload);
+                        sent.entry((*node, request.to)).or_default().push(request.payload);
                     }
                     EventKind::Send { msg } => {
                         let m = run.trace.message(*msg);
@@ -433,9 +418,7 @@ pub fn all(timing: Timing, max_delay: Duration) -> Vec<Property<Links>> {
 
 /// Quiet time a scenario leaves after its faults end, enough for the slowest legal timing.
 pub fn settle_time(max_delay: Duration) -> Duration {
-    let slowest = Timing {
-        retransmit_after: Timing::RETRANSMIT_RANGE.1,
-    };
+    let slowest = Timing { retransmit_after: Timing::RETRANSMIT_RANGE.1 };
     settle_bound(slowest, max_delay) + Duration::from_millis(50)
 }
 
@@ -448,12 +431,7 @@ mod tests {
         let d = Duration::from_millis(5);
         assert!(
             settle_time(d)
-                > settle_bound(
-                    Timing {
-                        retransmit_after: Timing::RETRANSMIT_RANGE.1
-                    },
-                    d
-                )
+                > settle_bound(Timing { retransmit_after: Timing::RETRANSMIT_RANGE.1 }, d)
         );
     }
 }

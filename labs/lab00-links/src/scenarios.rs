@@ -37,30 +37,17 @@ impl Traffic {
                 }
             }
         }
-        Traffic {
-            links,
-            per_link,
-            from: Time::from_millis(10),
-            spread,
-        }
+        Traffic { links, per_link, from: Time::from_millis(10), spread }
     }
 
     fn describe(&self) -> String {
-        let links: Vec<String> = self
-            .links
-            .iter()
-            .map(|(a, b)| format!("{a}->{b}"))
-            .collect();
+        let links: Vec<String> = self.links.iter().map(|(a, b)| format!("{a}->{b}")).collect();
         let when = if self.spread == Duration::ZERO {
             format!("all at {}", self.from.since(Time::ZERO))
         } else {
             format!("over {} from {}", self.spread, self.from.since(Time::ZERO))
         };
-        format!(
-            "{} messages on each of {}, {when}",
-            self.per_link,
-            links.join(" ")
-        )
+        format!("{} messages on each of {}, {when}", self.per_link, links.join(" "))
     }
 
     /// The requests of one seed: times and payloads drawn from the seed. Payloads come from a
@@ -70,14 +57,7 @@ impl Traffic {
         for &(from, to) in &self.links {
             for _ in 0..self.per_link {
                 let at = self.from + rng.duration_between(Duration::ZERO, self.spread);
-                requests.push((
-                    at,
-                    from,
-                    SendRequest {
-                        to,
-                        payload: rng.below(100),
-                    },
-                ));
+                requests.push((at, from, SendRequest { to, payload: rng.below(100) }));
             }
         }
         requests.sort_by_key(|(at, _, _)| *at);
@@ -166,21 +146,9 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             |_| Vec::new(),
             None,
         ),
-        lossy_scenario(
-            "loss_10",
-            10,
-            "messages get through a network that loses 10% of them",
-        ),
-        lossy_scenario(
-            "loss_30",
-            30,
-            "messages get through a network that loses 30% of them",
-        ),
-        lossy_scenario(
-            "loss_50",
-            50,
-            "messages get through a network that loses half of them",
-        ),
+        lossy_scenario("loss_10", 10, "messages get through a network that loses 10% of them"),
+        lossy_scenario("loss_30", 30, "messages get through a network that loses 30% of them"),
+        lossy_scenario("loss_50", 50, "messages get through a network that loses half of them"),
         scenario::<N>(
             timing,
             "duplication",
@@ -200,11 +168,8 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             "A",
             10,
             "packets overtaken by later ones are still delivered in order",
-            QUIET.with_delay(
-                QUIET
-                    .delay
-                    .with_spikes(Prob::percent(30), Duration::from_millis(100)),
-            ),
+            QUIET
+                .with_delay(QUIET.delay.with_spikes(Prob::percent(30), Duration::from_millis(100))),
             format!(
                 "30% of messages are delayed by up to 100ms until 1s, overtaken by \
                  later ones"
@@ -274,14 +239,8 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
                 let crash = Time::from_millis(rng.between(200, 400));
                 let restart = crash + Duration::from_millis(rng.between(200, 300));
                 vec![
-                    Fault::Crash {
-                        node: n(1),
-                        at: crash,
-                    },
-                    Fault::Restart {
-                        node: n(1),
-                        at: restart,
-                    },
+                    Fault::Crash { node: n(1), at: crash },
+                    Fault::Restart { node: n(1), at: restart },
                     quiet_from(restart),
                 ]
             },

@@ -44,11 +44,7 @@ fn next_key(from: NodeId) -> String {
 
 impl ReliableLink for Link {
     fn new(_me: NodeId, timing: Timing) -> Self {
-        Link {
-            timing,
-            outgoing: BTreeMap::new(),
-            incoming: BTreeMap::new(),
-        }
+        Link { timing, outgoing: BTreeMap::new(), incoming: BTreeMap::new() }
     }
 }
 

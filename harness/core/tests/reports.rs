@@ -1,0 +1,88 @@
+//! Grading over seeds: panics, nondeterminism and endless loops become failed properties with one
+//! sentence, never a crashed or hung test.
+
+mod common;
+
+use common::{Behaviour, scenario};
+use harness::report::evaluate;
+use harness::scenario::{REPLAYS_IDENTICALLY, RUN_COMPLETES};
+use harness::sim::Budgets;
+use harness::{Property, Verdict};
+use std::sync::Arc;
+
+fn line_of<'a>(report: &'a harness::Report, name: &str) -> &'a harness::report::PropertyResult {
+    report.properties.iter().find(|p| p.name == name).unwrap()
+}
+
+#[test]
+fn a_healthy_scenario_reports_ok_on_every_property() {
+    let mut s = scenario(Behaviour::PingPong { peers: 1 }, Budgets::default());
+    s.properties.push(Property::new("someone answered", "a pong arrives", "none", |run| {
+        if common::outputs(run).iter().any(|(_, _, o)| o.starts_with("pong")) {
+            Verdict::Holds
+        } else {
+            Verdict::fails("no pong")
+        }
+    }));
+    let report = evaluate("test", Arc::new(s), vec![1, 2, 3]);
+    assert!(report.passed(), "{}", report.render());
+    assert_eq!(report.seeds_run, 3);
+    let text = report.render();
+    assert!(text.contains("  ok    the run completes\n"));
+    assert!(text.contains("  ok    someone answered\n"));
+    assert!(!text.contains("seeds"), "the report never mentions how many seeds ran");
+}
+
+#[test]
+fn a_failing_property_names_its_first_seed_and_evidence() {
+    let mut s = scenario(Behaviour::PingPong { peers: 1 }, Budgets::default());
+    s.properties.push(Property::new("odd seeds only", "d", "c", |run| {
+        if run.seed % 2 == 0 { Verdict::fails("even seed") } else { Verdict::Holds }
+    }));
+    let report = evaluate("test", Arc::new(s), vec![1, 2, 3, 4]);
+    let p = line_of(&report, "odd seeds only");
+    assert_eq!(p.failed_seeds, 2);
+    assert_eq!(p.line(), "  FAIL  odd seeds only: seed 2: even seed");
+    assert!(!report.passed());
+}
+
+#[test]
+fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
+    let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
+    s.factory = Arc::new(|id| {
+        Box::new(common::Node {
+            behaviour: if id.0 == 0 {
+                Behaviour::TwoPingsAtStart
+            } else {
+                Behaviour::PanicOnMessage
+            },
+        })
+    });
+    s.properties.push(Property::new("anything", "d", "c", |_| Verdict::Holds));
+    let report = evaluate("test", Arc::new(s), vec![1, 2]);
+    let completes = line_of(&report, RUN_COMPLETES);
+    let f = completes.failure.as_ref().unwrap();
+    assert!(
+        f.evidence.starts_with("n1 panicked in on_message at harness/core/tests/common/mod.rs:")
+    );
+    assert!(f.evidence.ends_with(": this node cannot take messages"));
+    assert_eq!(line_of(&report, "anything").unjudged_seeds, 2);
+    assert_eq!(
+        line_of(&report, "anything").line(),
+        "  --    anything: not judged (the run stopped early)"
+    );
+}
+
+#[test]
+fn nondeterminism_is_reported_with_the_first_diverging_event() {
+    let report = evaluate(
+        "test",
+        Arc::new(scenario(Behaviour::Nondeterministic, Budgets::default())),
+        vec![1],
+    );
+    let replays = line_of(&report, REPLAYS_IDENTICALLY);
+    let f = replays.failure.as_ref().expect("two runs of one seed differ");
+    assert!(f.evidence.starts_with("the two runs diverge at event "), "{}", f.evidence);
+    assert!(f.evidence.contains("Ping("), "{}", f.evidence);
+    assert!(f.evidence.contains("HashMap"), "the likely causes are named: {}", f.evidence);
+}

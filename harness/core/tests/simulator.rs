@@ -1,0 +1,343 @@
+//! The simulator's promises: determinism, the fault model, the clocks, storage and the budgets.
+
+mod common;
+
+use common::{Behaviour, Msg, Request, Test, outputs, setup};
+use harness::history::{Outcome, history};
+use harness::sim::{Abort, Simulation};
+use harness::trace::{DropReason, EventKind};
+use harness::{Clock, Cut, Delay, Duration, Fault, Network, NodeId, Prob, Run, Schedule, Time};
+
+fn run(seed: u64, s: harness::sim::Setup<Test>) -> Run<Test> {
+    Simulation::new(seed, s).run()
+}
+
+fn text(run: &Run<Test>) -> Vec<String> {
+    run.trace.events.iter().map(|e| run.trace.render_text(e)).collect()
+}
+
+fn lossy_pings() -> harness::sim::Setup<Test> {
+    let mut s = setup(3, Behaviour::PingPong { peers: 2 }, Duration::from_millis(500));
+    s.network = Network::reliable()
+        .with_loss(Prob::percent(20))
+        .with_duplication(Prob::percent(10))
+        .with_delay(Delay::uniform(Duration::from_millis(1), Duration::from_millis(30)));
+    s
+}
+
+#[test]
+fn a_seed_replays_byte_for_byte_and_another_seed_differs() {
+    let a = text(&run(7, lossy_pings()));
+    let b = text(&run(7, lossy_pings()));
+    let c = text(&run(8, lossy_pings()));
+    assert!(a.len() > 100, "the run should be busy, got {} events", a.len());
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn the_network_loses_duplicates_and_reorders_at_the_configured_rates() {
+    let r = run(3, lossy_pings());
+    let sent = r.trace.messages.len() as f64;
+    let lost = r
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Drop { reason: DropReason::Loss, .. }))
+        .count() as f64;
+    let dups =
+        r.trace.events.iter().filter(|e| matches!(e.kind, EventKind::Duplicate { .. })).count()
+            as f64;
+    assert!((0.15..0.25).contains(&(lost / sent)), "lost {lost} of {sent}");
+    // Duplication is drawn only for messages that were not lost.
+    assert!((0.05..0.15).contains(&(dups / (sent - lost))), "duplicated {dups} of {sent}");
+    for e in &r.trace.events {
+        if let EventKind::Deliver { msg } = e.kind {
+            let m = r.trace.message(msg);
+            let delay = e.at - m.sent_at;
+            assert!(delay >= Duration::from_millis(1) && delay <= Duration::from_millis(30));
+        }
+    }
+}
+
+#[test]
+fn simultaneous_events_run_in_the_order_they_were_scheduled() {
+    let mut s = setup(2, Behaviour::TwoPingsAtStart, Duration::from_millis(50));
+    s.network = Network::reliable()
+        .with_delay(Delay::uniform(Duration::from_millis(5), Duration::from_millis(5)));
+    let r = run(1, s);
+    let pings: Vec<_> = outputs(&r).into_iter().filter(|(_, n, _)| *n == NodeId(1)).collect();
+    assert_eq!(pings.len(), 2);
+    assert_eq!(pings[0].0, pings[1].0, "both arrive at the same instant");
+    assert_eq!(pings[0].2, "ping 1 from n0");
+    assert_eq!(pings[1].2, "ping 2 from n0");
+}
+
+#[test]
+fn a_partition_blocks_messages_in_flight_and_heals() {
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(300));
+    s.faults = vec![Fault::partition(
+        Time::from_millis(100),
+        Some(Time::from_millis(200)),
+        &[&[NodeId(0)], &[NodeId(1)]],
+    )];
+    let r = run(1, s);
+    let inside = |t: Time| t >= Time::from_millis(100) && t < Time::from_millis(200);
+    for e in &r.trace.events {
+        match e.kind {
+            EventKind::Deliver { .. } => {
+                assert!(!inside(e.at), "delivered during the partition at {}", e.at)
+            }
+            EventKind::Drop { reason: DropReason::Partition, .. } => assert!(inside(e.at)),
+            _ => {}
+        }
+    }
+    let pongs_after = outputs(&r)
+        .iter()
+        .filter(|(t, _, o)| *t > Time::from_millis(200) && o.starts_with("pong"))
+        .count();
+    assert!(pongs_after > 5, "traffic resumes after the heal");
+}
+
+#[test]
+fn a_one_way_partition_blocks_one_direction_only() {
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(100));
+    s.faults = vec![Fault::one_way(Time::ZERO, None, NodeId(1), NodeId(0))];
+    let r = run(1, s);
+    let out = outputs(&r);
+    assert!(out.iter().any(|(_, n, o)| *n == NodeId(1) && o.starts_with("ping")));
+    assert!(!out.iter().any(|(_, _, o)| o.starts_with("pong")), "pongs from n1 never reach n0");
+}
+
+fn store_setup(
+    requests: Vec<(Time, NodeId, Request)>,
+    faults: Vec<Fault>,
+) -> harness::sim::Setup<Test> {
+    let mut s = setup(1, Behaviour::Store, Duration::from_millis(100));
+    s.workload = Box::new(Schedule(requests));
+    s.faults = faults;
+    s
+}
+
+#[test]
+fn a_crash_loses_unsynced_writes_and_a_restart_reads_synced_ones() {
+    let n0 = NodeId(0);
+    let r = run(
+        1,
+        store_setup(
+            vec![
+                (Time::from_millis(10), n0, Request::Store { value: 1, sync: true }),
+                (Time::from_millis(20), n0, Request::Store { value: 2, sync: false }),
+            ],
+            vec![
+                Fault::Crash { node: n0, at: Time::from_millis(30) },
+                Fault::Restart { node: n0, at: Time::from_millis(40) },
+            ],
+        ),
+    );
+    let out: Vec<String> = outputs(&r).into_iter().map(|(_, _, o)| o).collect();
+    assert_eq!(out, vec!["started with None", "started with Some(1)"]);
+    assert!(
+        r.trace
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Crash { cut: None, lost_writes: 1, .. }))
+    );
+}
+
+#[test]
+fn a_crash_can_cut_a_handler_after_a_prefix_of_its_effects() {
+    // Keep(1): the write survives (unsynced, so the crash then loses it), the sync and the
+    // reply never happen.
+    let n0 = NodeId(0);
+    let r = run(
+        1,
+        store_setup(
+            vec![(Time::from_millis(10), n0, Request::Store { value: 5, sync: true })],
+            vec![
+                Fault::CrashInHandler { node: n0, after: Time::from_millis(5), cut: Cut::Keep(1) },
+                Fault::Restart { node: n0, at: Time::from_millis(50) },
+            ],
+        ),
+    );
+    assert!(
+        r.trace
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Crash { cut: Some((1, 3)), lost_writes: 1, .. }))
+    );
+    assert!(!r.trace.events.iter().any(|e| matches!(e.kind, EventKind::Reply { .. })));
+    let out: Vec<String> = outputs(&r).into_iter().map(|(_, _, o)| o).collect();
+    assert_eq!(out, vec!["started with None", "started with None"]);
+
+    // Keep(2): the sync took effect, so the value survives, but the reply is lost: `info`.
+    let r = run(
+        1,
+        store_setup(
+            vec![(Time::from_millis(10), n0, Request::Store { value: 5, sync: true })],
+            vec![
+                Fault::CrashInHandler { node: n0, after: Time::from_millis(5), cut: Cut::Keep(2) },
+                Fault::Restart { node: n0, at: Time::from_millis(50) },
+            ],
+        ),
+    );
+    let out: Vec<String> = outputs(&r).into_iter().map(|(_, _, o)| o).collect();
+    assert_eq!(out, vec!["started with None", "started with Some(5)"]);
+    let h = history(&r);
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].outcome, Outcome::Info);
+}
+
+#[test]
+fn sends_in_the_prefix_of_a_cut_handler_are_delivered() {
+    let mut s = setup(2, Behaviour::TwoPingsAtStart, Duration::from_millis(50));
+    s.faults =
+        vec![Fault::CrashInHandler { node: NodeId(0), after: Time::ZERO, cut: Cut::Keep(1) }];
+    let r = run(1, s);
+    let pings: Vec<String> =
+        outputs(&r).into_iter().filter(|(_, n, _)| *n == NodeId(1)).map(|(_, _, o)| o).collect();
+    assert_eq!(pings, vec!["ping 1 from n0"]);
+}
+
+#[test]
+fn the_history_records_ok_fail_and_info() {
+    let n0 = NodeId(0);
+    let r = run(
+        1,
+        store_setup(
+            vec![
+                (Time::from_millis(10), n0, Request::Store { value: 3, sync: true }),
+                (Time::from_millis(15), n0, Request::Ignore),
+                (Time::from_millis(40), n0, Request::Read),
+            ],
+            vec![Fault::Crash { node: n0, at: Time::from_millis(30) }],
+        ),
+    );
+    let h = history(&r);
+    assert_eq!(h.len(), 3);
+    assert!(matches!(h[0].outcome, Outcome::Ok(_, Some(3))));
+    assert_eq!(h[1].outcome, Outcome::Info, "never answered, and the node crashed");
+    assert_eq!(h[2].outcome, Outcome::Fail(Time::from_millis(40)), "refused: the node was down");
+}
+
+#[test]
+fn a_pause_defers_events_and_handles_them_in_order_at_resume() {
+    let mut s = setup(1, Behaviour::Timers, Duration::from_millis(100));
+    s.faults = vec![Fault::Pause {
+        node: NodeId(0),
+        at: Time::from_millis(5),
+        duration: Duration::from_millis(40),
+    }];
+    let r = run(1, s);
+    let out: Vec<(Time, String)> = outputs(&r).into_iter().map(|(t, _, o)| (t, o)).collect();
+    let resume = Time::from_millis(45);
+    assert_eq!(out.len(), 3);
+    assert!(out.iter().all(|(t, _)| *t == resume), "{out:?}");
+    let order: Vec<&str> = out.iter().map(|(_, o)| o.split(" at").next().unwrap()).collect();
+    assert_eq!(order, vec!["timer 10", "timer 20", "timer 30"]);
+}
+
+#[test]
+fn timers_run_on_the_drifting_monotonic_clock() {
+    let mut s = setup(1, Behaviour::Timers, Duration::from_millis(100));
+    s.clocks = vec![Clock { drift_ppm: 100_000, wall_offset_micros: 0 }];
+    let r = run(1, s);
+    let out = outputs(&r);
+    // A clock 10% fast measures 10 ms in about 9.09 ms of true time, and reads >= 10 ms then.
+    assert_eq!(out[0].0, Time(9_091));
+    assert_eq!(out[0].2, "timer 10 at 0.010000s");
+}
+
+#[test]
+fn the_wall_clock_has_an_offset_and_can_step_backwards() {
+    let mut s = setup(1, Behaviour::WallClock, Duration::from_millis(35));
+    s.clocks = vec![Clock { drift_ppm: 0, wall_offset_micros: 500 }];
+    s.faults =
+        vec![Fault::ClockStep { node: NodeId(0), at: Time::from_millis(15), by_micros: -8_000 }];
+    let r = run(1, s);
+    let walls: Vec<i64> = outputs(&r)
+        .into_iter()
+        .map(|(_, _, o)| o.trim_start_matches("wall ").parse().unwrap())
+        .collect();
+    let epoch = harness::clock::WALL_EPOCH_MICROS;
+    assert_eq!(walls, vec![epoch + 10_500, epoch + 12_500, epoch + 22_500]);
+    assert!(walls[1] - walls[0] < 10_000, "the step made 10 ms look like 2 ms");
+}
+
+#[test]
+fn a_panic_stops_the_run_with_its_message_and_location() {
+    let mut s = setup(2, Behaviour::PanicOnMessage, Duration::from_millis(50));
+    s.factory = std::sync::Arc::new(|id| {
+        Box::new(common::Node {
+            behaviour: if id == NodeId(0) {
+                Behaviour::TwoPingsAtStart
+            } else {
+                Behaviour::PanicOnMessage
+            },
+        })
+    });
+    let r = run(1, s);
+    let Some(Abort::Panic { node, handler, message, location }) = r.aborted else {
+        panic!("expected a panic, got {:?}", r.aborted)
+    };
+    assert_eq!((node, handler), (NodeId(1), "on_message"));
+    assert_eq!(message, "this node cannot take messages");
+    assert!(location.starts_with("harness/core/tests/common/mod.rs:"), "{location}");
+    assert!(r.end < Time::from_millis(50));
+}
+
+#[test]
+fn a_flood_exhausts_the_event_budget() {
+    let mut s = setup(2, Behaviour::Flood, Duration::from_secs(10));
+    s.budgets.max_events = 10_000;
+    let r = run(1, s);
+    assert!(matches!(r.aborted, Some(Abort::EventBudget { limit: 10_000, .. })), "{:?}", r.aborted);
+}
+
+#[test]
+fn a_zero_delay_timer_loop_is_caught_as_no_progress() {
+    let mut s = setup(1, Behaviour::ZeroDelayLoop, Duration::from_secs(1));
+    s.budgets.max_events_at_one_instant = 1_000;
+    let r = run(1, s);
+    assert!(matches!(r.aborted, Some(Abort::NoProgress { at: Time(0), .. })), "{:?}", r.aborted);
+}
+
+#[test]
+fn sending_to_a_node_that_does_not_exist_is_a_clear_error() {
+    let r = run(1, setup(2, Behaviour::SendsToNowhere, Duration::from_millis(10)));
+    let Some(abort) = r.aborted else { panic!("expected an abort") };
+    assert_eq!(abort.to_string(), "n0 sent a message to n9, but the cluster has only n0..n1");
+}
+
+#[test]
+fn messages_to_a_crashed_node_are_dropped_and_its_timers_die_with_it() {
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(100));
+    s.faults = vec![Fault::Crash { node: NodeId(1), at: Time::from_millis(25) }];
+    let r = run(1, s);
+    assert!(
+        r.trace
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Drop { reason: DropReason::NodeDown, .. }))
+    );
+    assert!(!outputs(&r).iter().any(|(t, n, _)| *n == NodeId(1) && *t > Time::from_millis(25)));
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(100));
+    s.faults = vec![Fault::Crash { node: NodeId(0), at: Time::from_millis(25) }];
+    let r = run(1, s);
+    let last_send = r.trace.messages.iter().map(|m| m.sent_at).max().unwrap();
+    assert!(last_send < Time::from_millis(30), "n0's timer stopped with it");
+}
+
+#[test]
+fn json_trace_lines_are_json_objects_with_the_message() {
+    let r = run(1, lossy_pings());
+    for e in r.trace.events.iter().take(200) {
+        let v: serde_json::Value = serde_json::from_str(&r.trace.render_json(e)).unwrap();
+        assert!(v["at"].is_u64() && v["event"].is_string(), "{v}");
+        if v["event"] == "send" {
+            assert!(v["payload"]["Ping"].is_u64() || v["payload"]["Pong"].is_u64(), "{v}");
+            assert!(v["from"].is_u64() && v["to"].is_u64());
+        }
+    }
+    let _ = Msg::Ping(0);
+}
