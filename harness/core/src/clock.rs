@@ -22,6 +22,9 @@ impl Clock {
 
     /// The monotonic clock's reading at virtual time `t`.
     pub fn monotonic(&self, t: Time) -> Time {
+        if self.drift_ppm == 0 {
+            return t;
+        }
         let us = i128::from(t.0);
         let drifted = us + us * i128::from(self.drift_ppm) / 1_000_000;
         Time(drifted.max(0) as u64)
@@ -35,6 +38,9 @@ impl Clock {
     /// The virtual time it takes this clock to measure `d`: the earliest span whose reading
     /// is at least `d`, so a timer never fires early by its own clock.
     pub fn virtual_span(&self, d: Duration) -> Duration {
+        if self.drift_ppm == 0 {
+            return d;
+        }
         let rate = 1_000_000 + i128::from(self.drift_ppm);
         let span = (i128::from(d.0) * 1_000_000 + rate - 1) / rate;
         Duration(span.max(0) as u64)

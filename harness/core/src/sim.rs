@@ -12,7 +12,7 @@ use crate::panics;
 use crate::rng::{Purpose, Rng};
 use crate::storage::Storage;
 use crate::time::{Duration, Time};
-use crate::trace::{DropReason, Envelope, Event, EventKind, MsgId, Trace};
+use crate::trace::{DropReason, Envelope, Event, EventKind, MsgId, Panicked, Trace};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
@@ -154,12 +154,8 @@ pub enum Abort {
     Panic {
         /// The node.
         node: NodeId,
-        /// Which handler.
-        handler: &'static str,
-        /// The panic message.
-        message: String,
-        /// `file:line:column`.
-        location: String,
+        /// Where and why.
+        panic: Panicked,
     },
     /// The run used up its event budget.
     EventBudget {
@@ -187,8 +183,8 @@ pub enum Abort {
 impl fmt::Display for Abort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Abort::Panic { node, handler, message, location } => {
-                write!(f, "{node} panicked in {handler} at {location}: {message}")
+            Abort::Panic { node, panic } => {
+                write!(f, "{node} panicked in {} at {}: {}", panic.handler, panic.location, panic.message)
             }
             Abort::EventBudget { limit, at } => write!(
                 f,
@@ -246,7 +242,7 @@ struct Slot<P: Protocol> {
     cut: Option<Cut>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum What {
     Deliver { msg: u32 },
     Timer { node: u32, incarnation: u32, id: u64 },
@@ -257,11 +253,33 @@ enum What {
     Start { node: u32 },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug)]
 struct Scheduled {
     at: Time,
     seq: u64,
     what: What,
+}
+
+// Insertion numbers are unique, so (time, insertion number) orders every event; `what` never
+// needs comparing.
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+    }
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
 }
 
 /// Which handler to call.
@@ -449,7 +467,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn abort(&mut self, why: Abort) {
         if !matches!(why, Abort::Panic { .. }) {
-            self.record(EventKind::Abort { reason: why.to_string() });
+            self.record(EventKind::Abort { reason: why.to_string().into() });
         }
         self.aborted = Some(why);
     }
@@ -505,7 +523,7 @@ impl<P: Protocol> Simulation<P> {
                     for (a, b) in &links {
                         self.blocked[a.index() * n + b.index()] -= 1;
                     }
-                    self.record(EventKind::Heal { links });
+                    self.record(EventKind::Heal { links: links.into() });
                 }
             }
             What::Resume { node } => {
@@ -573,14 +591,14 @@ impl<P: Protocol> Simulation<P> {
                 for (a, b) in &links {
                     self.blocked[a.index() * n + b.index()] += 1;
                 }
-                self.record(EventKind::Partition { links, heal });
+                self.record(EventKind::Partition { links: links.into(), heal });
                 if let Some(h) = heal {
                     self.schedule(h.max(self.now), What::Heal { index: index as u32 });
                 }
             }
             Fault::Network { network, .. } => {
                 self.network = network;
-                self.record(EventKind::NetworkChange { description: network.to_string() });
+                self.record(EventKind::NetworkChange { description: network.to_string().into() });
             }
             Fault::ClockStep { node, by_micros, .. } => {
                 self.slots[node.index()].wall_steps += by_micros;
@@ -589,7 +607,13 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    fn crash(&mut self, node: NodeId, cut: Option<(usize, usize)>) {
+    fn panicked(&mut self, node: NodeId, handler: &'static str, caught: panics::Caught) {
+        let panic = Panicked { handler, message: caught.message, location: caught.location };
+        self.record(EventKind::Panic { node, panic: Box::new(panic.clone()) });
+        self.abort(Abort::Panic { node, panic });
+    }
+
+    fn crash(&mut self, node: NodeId, cut: Option<(u32, u32)>) {
         let slot = &mut self.slots[node.index()];
         slot.status = Status::Down;
         slot.process = None;
@@ -597,7 +621,7 @@ impl<P: Protocol> Simulation<P> {
         slot.timers.clear();
         slot.deferred.clear();
         slot.cut = None;
-        let lost_writes = slot.storage.crash();
+        let lost_writes = slot.storage.crash() as u32;
         self.record(EventKind::Crash { node, cut, lost_writes });
     }
 
@@ -612,18 +636,7 @@ impl<P: Protocol> Simulation<P> {
         match built {
             Ok(process) => self.slots[node.index()].process = Some(process),
             Err(caught) => {
-                self.record(EventKind::Panic {
-                    node,
-                    handler: "the constructor",
-                    message: caught.message.clone(),
-                    location: caught.location.clone(),
-                });
-                self.abort(Abort::Panic {
-                    node,
-                    handler: "the constructor",
-                    message: caught.message,
-                    location: caught.location,
-                });
+                self.panicked(node, "the constructor", caught);
                 return;
             }
         }
@@ -654,18 +667,7 @@ impl<P: Protocol> Simulation<P> {
             })
         };
         if let Err(caught) = outcome {
-            self.record(EventKind::Panic {
-                node,
-                handler,
-                message: caught.message.clone(),
-                location: caught.location.clone(),
-            });
-            self.abort(Abort::Panic {
-                node,
-                handler,
-                message: caught.message,
-                location: caught.location,
-            });
+            self.panicked(node, handler, caught);
             effects.clear();
             self.effects = effects;
             return;
@@ -688,7 +690,7 @@ impl<P: Protocol> Simulation<P> {
         effects.clear();
         self.effects = effects;
         if let Some(kept) = keep {
-            self.crash(node, Some((kept, total)));
+            self.crash(node, Some((kept as u32, total as u32)));
         }
         for (id, response) in replies {
             self.call_workload(Some((node, id, response)));
@@ -707,16 +709,20 @@ impl<P: Protocol> Simulation<P> {
                 self.schedule(at, What::Timer { node: node.0, incarnation, id: id.0 });
             }
             Effect::CancelTimer(id) => {
-                self.slots[node.index()].timers.remove(&id);
+                if self.slots[node.index()].timers.remove(&id).is_some() {
+                    self.record(EventKind::TimerCancelled { node, id });
+                }
             }
             Effect::Put { key, value } => {
-                let bytes = value.len();
-                self.slots[node.index()].storage.put(key.clone(), value);
-                self.record(EventKind::Put { node, key, bytes });
+                let bytes = value.len() as u32;
+                let logged = key.as_str().into();
+                self.slots[node.index()].storage.put(key, value);
+                self.record(EventKind::Put { node, key: logged, bytes });
             }
             Effect::Delete(key) => {
-                self.slots[node.index()].storage.delete(key.clone());
-                self.record(EventKind::Delete { node, key });
+                let logged = key.as_str().into();
+                self.slots[node.index()].storage.delete(key);
+                self.record(EventKind::Delete { node, key: logged });
             }
             Effect::Sync => {
                 self.slots[node.index()].storage.sync();
@@ -727,7 +733,7 @@ impl<P: Protocol> Simulation<P> {
                 return Some((id, response));
             }
             Effect::Output(output) => self.record(EventKind::Output { node, output }),
-            Effect::Annotate(text) => self.record(EventKind::Annotate { node, text }),
+            Effect::Annotate(text) => self.record(EventKind::Annotate { node, text: text.into() }),
         }
         None
     }

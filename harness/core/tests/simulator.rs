@@ -277,11 +277,12 @@ fn a_panic_stops_the_run_with_its_message_and_location() {
         })
     });
     let r = run(1, s);
-    let Some(Abort::Panic { node, handler, message, location }) = r.aborted else {
+    let Some(Abort::Panic { node, panic }) = r.aborted else {
         panic!("expected a panic, got {:?}", r.aborted)
     };
-    assert_eq!((node, handler), (NodeId(1), "on_message"));
-    assert_eq!(message, "this node cannot take messages");
+    assert_eq!((node, panic.handler), (NodeId(1), "on_message"));
+    assert_eq!(panic.message, "this node cannot take messages");
+    let location = panic.location;
     assert!(location.starts_with("harness/core/tests/common/mod.rs:"), "{location}");
     assert!(r.end < Time::from_millis(50));
 }
@@ -341,3 +342,4 @@ fn json_trace_lines_are_json_objects_with_the_message() {
     }
     let _ = Msg::Ping(0);
 }
+

@@ -1,0 +1,126 @@
+//! The labs of this repository, discovered from `labs/*/Cargo.toml` and their
+//! `[package.metadata.course]` tables, with their solutions beside them.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// One lab: its package, topic, student files and reference solution.
+#[derive(Clone, Debug)]
+pub struct LabInfo {
+    /// `lab00`.
+    pub package: String,
+    /// `00`.
+    pub number: String,
+    /// `links`.
+    pub topic: String,
+    /// The files a student edits, relative to the repository root.
+    pub student_files: Vec<String>,
+    /// `lab00-solution`, and its folder, if the solution is in this copy of the repository.
+    pub solution: Option<(String, PathBuf)>,
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    package: Package,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    name: String,
+    metadata: Option<Metadata>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    course: Option<CourseMeta>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct CourseMeta {
+    topic: String,
+    student_files: Vec<String>,
+}
+
+/// The repository root: two folders above this package's manifest.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{} is not a valid manifest: {e}", path.display()))
+}
+
+/// Every lab under `labs/`, in order.
+pub fn discover(root: &Path) -> Result<Vec<LabInfo>, String> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("labs"))
+        .map_err(|e| format!("cannot list {}: {e}", root.join("labs").display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    dirs.sort();
+    let mut labs = Vec::new();
+    for dir in dirs {
+        let manifest = read_manifest(&dir.join("Cargo.toml"))?;
+        let course = manifest.package.metadata.and_then(|m| m.course).ok_or_else(|| {
+            format!("{} has no [package.metadata.course] table", dir.join("Cargo.toml").display())
+        })?;
+        let name = manifest.package.name;
+        let dir_name = dir.file_name().expect("a folder has a name").to_owned();
+        let solution_dir = root.join("solutions").join(&dir_name);
+        let solution = if solution_dir.join("Cargo.toml").is_file() {
+            Some((read_manifest(&solution_dir.join("Cargo.toml"))?.package.name, solution_dir))
+        } else {
+            None
+        };
+        let rel = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+        labs.push(LabInfo {
+            number: name.trim_start_matches("lab").to_string(),
+            package: name,
+            topic: course.topic,
+            student_files: course
+                .student_files
+                .iter()
+                .map(|f| format!("{}/{f}", rel.display()))
+                .collect(),
+            solution,
+        });
+    }
+    Ok(labs)
+}
+
+/// One scenario's result, as the lab CLI's `run --all --json` prints it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ScenarioResult {
+    /// The scenario.
+    pub scenario: String,
+    /// Points it is worth.
+    pub points: u32,
+    /// Its properties.
+    pub properties: Vec<PropertyOutcome>,
+}
+
+/// One property's outcome over a scenario's seeds.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PropertyOutcome {
+    /// The property.
+    pub name: String,
+    /// Seeds on which it failed.
+    pub failed_seeds: u64,
+    /// Seeds on which it could not be judged.
+    pub unjudged_seeds: u64,
+}
+
+impl ScenarioResult {
+    /// Whether every property held on every seed.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(|p| p.failed_seeds == 0 && p.unjudged_seeds == 0)
+    }
+
+    /// The first property that did not hold.
+    pub fn first_failure(&self) -> Option<&PropertyOutcome> {
+        self.properties.iter().find(|p| p.failed_seeds > 0 || p.unjudged_seeds > 0)
+    }
+}

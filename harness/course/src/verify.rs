@@ -1,0 +1,345 @@
+//! `course verify`: the project's own tests, the ones CI runs. Each step is a proof with a name;
+//! every step runs, and the summary names each one that failed.
+//!
+//! 1. formatting and lints;
+//! 2. the harness's and the course tool's tests, and every solution against its lab's registry;
+//! 3. every solution again at both ends of every legal timing range;
+//! 4. the stub proof: every lab's stub compiles, and every graded test fails naming a file the
+//!    student edits;
+//! 5. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
+//!    property it names fail;
+//! 6. the benches compile.
+
+use crate::cargo;
+use crate::labs::{self, LabInfo, ScenarioResult};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+use std::time::Instant;
+
+struct Step {
+    name: String,
+    problems: Vec<String>,
+}
+
+fn header(name: &str) {
+    println!("\n==== verify: {name} ====");
+}
+
+/// Runs a command with its output shown; a problem if it fails.
+fn shown(mut cmd: Command, what: &str) -> Vec<String> {
+    match cmd.status() {
+        Ok(s) if s.success() => Vec::new(),
+        Ok(s) => vec![format!("{what} failed ({s})")],
+        Err(e) => vec![format!("{what} could not start: {e}")],
+    }
+}
+
+/// Runs a command and captures its output.
+fn captured(mut cmd: Command) -> Result<Output, String> {
+    cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn in_root(mut cmd: Command, root: &Path) -> Command {
+    cmd.current_dir(root);
+    cmd
+}
+
+/// The scenario names of a package, from its `list` command.
+fn scenario_names(root: &Path, package: &str) -> Result<Vec<String>, String> {
+    let mut cmd = in_root(cargo(), root);
+    cmd.args(["run", "--quiet", "-p", package, "--", "list"]);
+    let o = captured(cmd)?;
+    if !o.status.success() {
+        return Err(format!("`cargo run -p {package} -- list` failed:\n{}", text(&o)));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect())
+}
+
+/// libtest's captured output of one test: the lines between `---- NAME stdout ----` and the
+/// next section.
+fn test_output<'a>(all: &'a str, test: &str) -> Option<&'a str> {
+    let start_marker = format!("---- {test} stdout ----");
+    let start = all.find(&start_marker)? + start_marker.len();
+    let rest = &all[start..];
+    let end = rest.find("\n---- ").or_else(|| rest.find("\nfailures:")).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut build = in_root(cargo(), root);
+    build.args(["test", "--locked", "-p", &lab.package, "--no-run"]);
+    if let Some(p) = shown(build, &format!("compiling {}'s stub and tests", lab.package)).pop() {
+        return vec![p];
+    }
+    let names = match scenario_names(root, &lab.package) {
+        Ok(n) => n,
+        Err(e) => return vec![e],
+    };
+    let mut cmd = in_root(cargo(), root);
+    cmd.args(["test", "--locked", "-p", &lab.package, "--test", "grading", "--no-fail-fast"]);
+    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    let o = match captured(cmd) {
+        Ok(o) => o,
+        Err(e) => return vec![e],
+    };
+    let out = text(&o);
+    if o.status.success() {
+        problems.push(format!("`cargo test -p {}` passed on the stub", lab.package));
+    }
+    for name in &names {
+        if !out.contains(&format!("test {name} ... FAILED")) {
+            problems.push(format!("{}: the graded test {name} did not fail on the stub", lab.package));
+            continue;
+        }
+        let section = test_output(&out, name).unwrap_or("");
+        if !lab.student_files.iter().any(|f| section.contains(f.as_str())) {
+            problems.push(format!(
+                "{}: the failure of {name} does not name a file to edit ({})",
+                lab.package,
+                lab.student_files.join(", ")
+            ));
+        }
+    }
+    if !out.contains("test every_scenario_has_a_test ... ok") {
+        problems.push(format!("{}: the grading suite and the registry disagree", lab.package));
+    }
+    if problems.is_empty() {
+        println!("{}: the stub compiles and fails all {} graded tests, each naming {}",
+            lab.package, names.len(), lab.student_files.join(", "));
+    }
+    problems
+}
+
+/// A classic bug: its patch file, the sentence that describes it, the property it must break.
+struct Bug {
+    patch: PathBuf,
+    rejected_by: String,
+    every_scenario: bool,
+}
+
+fn read_bug(patch: &Path) -> Result<Bug, String> {
+    let text = std::fs::read_to_string(patch).map_err(|e| format!("cannot read {}: {e}", patch.display()))?;
+    let field = |name: &str| {
+        text.lines()
+            .take_while(|l| !l.starts_with("diff --git"))
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+    };
+    let rejected_by = field("Rejected-by:")
+        .ok_or_else(|| format!("{} has no `Rejected-by:` line naming its property", patch.display()))?;
+    if field("Bug:").is_none() {
+        return Err(format!("{} has no `Bug:` line describing the bug", patch.display()));
+    }
+    let every_scenario = field("Fails:").is_some_and(|v| v == "every scenario");
+    Ok(Bug { patch: patch.to_path_buf(), rejected_by, every_scenario })
+}
+
+/// Copies `from` into `to`, skipping `target`.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A scratch workspace holding only a copy of the solution; everything else it depends on is
+/// the original, by absolute path, so those crates compile once for every bug.
+fn scratch_workspace(root: &Path, solution_dir: &Path, scratch: &Path) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("cannot prepare {}: {e}", scratch.display());
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch).map_err(io)?;
+    }
+    let rel = solution_dir.strip_prefix(root).map_err(|_| "the solution is outside the repository")?;
+    copy_tree(solution_dir, &scratch.join(rel)).map_err(io)?;
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(io)?;
+    let root_text = root.display().to_string();
+    let mut out = String::new();
+    for line in manifest.lines() {
+        if line.trim_start().starts_with("members") {
+            out.push_str(&format!("members = [\"{}\"]\n", rel.display()));
+        } else {
+            out.push_str(&line.replace("path = \"", &format!("path = \"{root_text}/")));
+            out.push('\n');
+        }
+    }
+    std::fs::write(scratch.join("Cargo.toml"), out).map_err(io)?;
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).map_err(io)?;
+    Ok(())
+}
+
+fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
+    let Some((solution, solution_dir)) = &lab.solution else { return Vec::new() };
+    let bugs_dir = solution_dir.join("bugs");
+    let mut patches: Vec<PathBuf> = match std::fs::read_dir(&bugs_dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => return vec![format!("{solution} has no bugs/ folder of classic bugs")],
+    };
+    patches.retain(|p| p.extension().is_some_and(|e| e == "patch"));
+    patches.sort();
+    let mut problems = Vec::new();
+    let target = root.join("target").join("bug-proofs");
+    for patch in patches {
+        let bug = match read_bug(&patch) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let name = patch.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let scratch = std::env::temp_dir().join(format!("course-bug-proof-{solution}-{name}"));
+        if let Err(e) = scratch_workspace(root, solution_dir, &scratch) {
+            problems.push(e);
+            continue;
+        }
+        let mut apply = Command::new("git");
+        apply.args(["apply", "--whitespace=nowarn"]).arg(&bug.patch).current_dir(&scratch);
+        match captured(apply) {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                problems.push(format!("{name}: the patch no longer applies:\n{}", text(&o)));
+                continue;
+            }
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        }
+        let mut run = cargo();
+        run.current_dir(&scratch)
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("COURSE_SEEDS")
+            .env_remove("COURSE_TIMING")
+            .args(["run", "--quiet", "--locked", "-p", solution, "--", "run", "--all", "--json"]);
+        let o = match captured(run) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let results: Vec<ScenarioResult> = match serde_json::from_slice(&o.stdout) {
+            Ok(r) => r,
+            Err(_) => {
+                problems.push(format!("{name}: the bugged solution did not build or run:\n{}", text(&o)));
+                continue;
+            }
+        };
+        let rejecting: Vec<&str> = results
+            .iter()
+            .filter(|r| r.properties.iter().any(|p| p.name == bug.rejected_by && p.failed_seeds > 0))
+            .map(|r| r.scenario.as_str())
+            .collect();
+        let surviving: Vec<&str> =
+            results.iter().filter(|r| r.passed()).map(|r| r.scenario.as_str()).collect();
+        if rejecting.is_empty() {
+            problems.push(format!(
+                "{solution} bug {name}: no scenario failed on \"{}\" (a bug must be rejected by \
+                 the property it names, not by a panic or a budget)",
+                bug.rejected_by
+            ));
+        } else if bug.every_scenario && !surviving.is_empty() {
+            problems.push(format!(
+                "{solution} bug {name}: must fail every scenario, but passed {}",
+                surviving.join(", ")
+            ));
+        } else {
+            println!(
+                "{solution} bug {name}: rejected by \"{}\" in {}",
+                bug.rejected_by,
+                rejecting.join(", ")
+            );
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    problems
+}
+
+/// Runs every step and reports; exit 1 if any proof failed.
+pub fn run() -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let root = labs::root();
+    let all = labs::discover(&root)?;
+    let mut steps: Vec<Step> = Vec::new();
+    let mut step = |name: &str, problems: Vec<String>| {
+        steps.push(Step { name: name.to_string(), problems });
+    };
+
+    header("formatting");
+    let mut fmt = in_root(cargo(), &root);
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    step("formatting (cargo fmt --check)", shown(fmt, "cargo fmt --check"));
+
+    header("lints");
+    let mut clippy = in_root(cargo(), &root);
+    clippy.args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    step("lints (cargo clippy -D warnings)", shown(clippy, "cargo clippy"));
+
+    header("tests: the harness, the course tool and every solution");
+    let mut test = in_root(cargo(), &root);
+    test.args(["test", "--locked", "--workspace"]);
+    for lab in &all {
+        test.args(["--exclude", &lab.package]);
+    }
+    test.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    step("tests", shown(test, "cargo test"));
+
+    header("every solution at both ends of its timing ranges");
+    let mut problems = Vec::new();
+    for (solution, _) in all.iter().filter_map(|l| l.solution.as_ref()) {
+        for end in ["min", "max"] {
+            let mut t = in_root(cargo(), &root);
+            t.args(["test", "--locked", "-p", solution, "--test", "grading"]);
+            t.env("COURSE_TIMING", end).env_remove("COURSE_SEEDS");
+            problems.extend(shown(t, &format!("{solution} with COURSE_TIMING={end}")));
+        }
+    }
+    step("solutions at the timing extremes", problems);
+
+    header("stub proof: every stub compiles and fails every graded test, naming its file");
+    let problems = all.iter().flat_map(|l| stub_proof(&root, l)).collect();
+    step("stub proof", problems);
+
+    header("bug proof: every classic bug is rejected by the property it names");
+    let problems = all.iter().flat_map(|l| bug_proof(&root, l)).collect();
+    step("bug proof", problems);
+
+    header("benches compile");
+    let mut bench = in_root(cargo(), &root);
+    bench.args(["bench", "--locked", "--workspace", "--no-run"]);
+    step("benches compile", shown(bench, "cargo bench --no-run"));
+
+    println!("\n==== verify: summary ({} s) ====", started.elapsed().as_secs());
+    let mut failed = 0;
+    for s in &steps {
+        if s.problems.is_empty() {
+            println!("  ok    {}", s.name);
+        } else {
+            failed += 1;
+            println!("  FAIL  {}", s.name);
+            for p in &s.problems {
+                for (i, line) in p.lines().enumerate() {
+                    println!("{}{line}", if i == 0 { "        - " } else { "          " });
+                }
+            }
+        }
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
