@@ -336,7 +336,7 @@ fn json_trace_lines_are_json_objects_with_the_message() {
         let v: serde_json::Value = serde_json::from_str(&r.trace.render_json(e)).unwrap();
         assert!(v["at"].is_u64() && v["event"].is_string(), "{v}");
         if v["event"] == "send" {
-            assert!(v["payload"]["Ping"].is_u64() || v["payload"]["Pong"].is_u64(), "{v}");
+            assert!(v["msg"]["Ping"].is_u64() || v["msg"]["Pong"].is_u64(), "{v}");
             assert!(v["from"].is_u64() && v["to"].is_u64());
         }
     }
