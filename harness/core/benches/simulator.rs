@@ -4,7 +4,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::sim::{Budgets, Setup, Simulation};
 use harness::trace::EventKind;
-use harness::{Ctx, Delay, Duration, Network, NodeId, NoRequests, Process, Protocol};
+use harness::{Ctx, Delay, Duration, Network, NoRequests, NodeId, Process, Protocol};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug)]

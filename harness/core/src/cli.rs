@@ -18,12 +18,34 @@ usage:
   trace SCENARIO --seed N [--format text|json]
                                              print one run's full trace";
 
-/// A command-line mistake: one sentence, exit code 2.
+/// Why a command stopped early.
 #[derive(Debug)]
-struct Usage(String);
+enum Usage {
+    /// A command-line mistake: one sentence, exit code 2.
+    Mistake(String),
+    /// Whoever read the output stopped reading (`| head`): not an error.
+    Closed,
+}
 
 fn usage(msg: impl Into<String>) -> Usage {
-    Usage(msg.into())
+    Usage::Mistake(msg.into())
+}
+
+fn write_error(e: std::io::Error) -> Usage {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Usage::Closed
+    } else {
+        usage(format!("cannot write the output: {e}"))
+    }
+}
+
+/// A lab binary's `main`: checks the environment, builds the lab, runs the command.
+pub fn run<P: Protocol>(build: impl FnOnce() -> Lab<P>) -> ExitCode {
+    if let Err(e) = crate::lab::check_environment() {
+        eprintln!("error: {e}.");
+        return ExitCode::from(2);
+    }
+    build().main()
 }
 
 struct Flags {
@@ -116,7 +138,7 @@ impl<P: Protocol> Lab<P> {
             writeln!(out, "{}", serde_json::to_string_pretty(reports).expect("reports serialize"))?;
         } else {
             for r in reports {
-                writeln!(out, "{}", r.render())?;
+                write!(out, "{}", r.render())?;
                 if !r.passed() {
                     writeln!(out, "{}", self.explain(r))?;
                 }
@@ -130,7 +152,7 @@ impl<P: Protocol> Lab<P> {
         let command =
             args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
         let f = parse_flags(args)?;
-        let io = |e: std::io::Error| usage(format!("cannot write the output: {e}"));
+        let io = write_error;
         match command.as_str() {
             "list" => {
                 if let Some(extra) = f.positional.first() {
@@ -204,11 +226,15 @@ impl<P: Protocol> Lab<P> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         match self.command(args, &mut out) {
-            Ok(code) => {
-                let _ = out.flush();
-                code
-            }
-            Err(Usage(msg)) => {
+            Ok(code) => match out.flush() {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the output: {e}.");
+                    ExitCode::from(2)
+                }
+                _ => code,
+            },
+            Err(Usage::Closed) => ExitCode::SUCCESS,
+            Err(Usage::Mistake(msg)) => {
                 let _ = out.flush();
                 eprintln!("error: {msg}.");
                 ExitCode::from(2)

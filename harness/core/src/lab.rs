@@ -44,13 +44,7 @@ impl<P: Protocol> Lab<P> {
 
     /// The graded seeds of a scenario, raised to `COURSE_SEEDS` if that is set and larger.
     pub fn seeds_for(&self, scenario: &Scenario<P>) -> Vec<u64> {
-        let extra = match std::env::var(SEEDS_VAR) {
-            Ok(v) => match v.trim().parse::<u64>() {
-                Ok(n) => n,
-                Err(_) => panic!("{SEEDS_VAR}={v:?} is not a number of seeds"),
-            },
-            Err(_) => 0,
-        };
+        let extra = extra_seeds().unwrap_or_else(|e| panic!("{e}"));
         (1..=scenario.seeds.max(extra)).collect()
     }
 
@@ -189,12 +183,35 @@ pub enum TimingChoice {
     Max,
 }
 
-/// Reads `COURSE_TIMING` (`default`, `min` or `max`; unset means `default`).
+/// Reads `COURSE_TIMING` (`default`, `min` or `max`; unset means `default`). Panics with one
+/// sentence on another value; the lab CLI checks the environment before it gets here.
 pub fn timing_choice() -> TimingChoice {
+    parse_timing().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn parse_timing() -> Result<TimingChoice, String> {
     match std::env::var(TIMING_VAR).as_deref() {
-        Err(_) | Ok("") | Ok("default") => TimingChoice::Default,
-        Ok("min") => TimingChoice::Min,
-        Ok("max") => TimingChoice::Max,
-        Ok(other) => panic!("{TIMING_VAR}={other:?} must be default, min or max"),
+        Err(_) | Ok("") | Ok("default") => Ok(TimingChoice::Default),
+        Ok("min") => Ok(TimingChoice::Min),
+        Ok("max") => Ok(TimingChoice::Max),
+        Ok(other) => Err(format!("{TIMING_VAR}={other:?} must be default, min or max")),
     }
+}
+
+/// Reads `COURSE_SEEDS`: how many seeds to run at least (0 when unset).
+pub fn extra_seeds() -> Result<u64, String> {
+    match std::env::var(SEEDS_VAR) {
+        Err(_) => Ok(0),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{SEEDS_VAR}={v:?} must be a whole number of seeds")),
+    }
+}
+
+/// Checks the course's environment variables, for a one-sentence error before anything runs.
+pub fn check_environment() -> Result<(), String> {
+    parse_timing()?;
+    extra_seeds()?;
+    Ok(())
 }

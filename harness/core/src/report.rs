@@ -169,6 +169,7 @@ pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
 }
 
 /// Runs a scenario on `seeds` and reports. The first seed also runs twice to prove determinism.
+#[allow(clippy::disallowed_methods)] // the watchdog measures real time, by design
 pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u64>) -> Report {
     let first_seed = seeds.first().copied().unwrap_or(1);
     let seed_at = {

@@ -184,7 +184,11 @@ impl fmt::Display for Abort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Abort::Panic { node, panic } => {
-                write!(f, "{node} panicked in {} at {}: {}", panic.handler, panic.location, panic.message)
+                write!(
+                    f,
+                    "{node} panicked in {} at {}: {}",
+                    panic.handler, panic.location, panic.message
+                )
             }
             Abort::EventBudget { limit, at } => write!(
                 f,

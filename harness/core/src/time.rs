@@ -8,15 +8,11 @@ use std::ops::{Add, AddAssign, Sub};
 ///
 /// The simulator's global clock and each node's monotonic clock both use this type; a node's
 /// reading differs from the simulator's by its clock's drift.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Time(pub u64);
 
 /// A span of time in microseconds.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Duration(pub u64);
 
 impl Time {
@@ -127,6 +123,19 @@ impl fmt::Display for Duration {
         } else {
             write!(f, "{}us", us)
         }
+    }
+}
+
+// Debug output shows units too: a trace line reads `after 20ms`, not `Duration(20000)`.
+impl fmt::Debug for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

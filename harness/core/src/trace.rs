@@ -129,8 +129,8 @@ impl<P: Protocol> Default for Trace<P> {
     /// An empty trace, reusing the buffers of a trace this thread dropped earlier: a grader runs
     /// thousands of seeds in a row, and fresh buffers would cost a page fault per 4 KiB written.
     fn default() -> Self {
-        let (events, messages) = pool::take::<(Vec<Event<P>>, Vec<Envelope<P::Msg>>)>()
-            .unwrap_or_default();
+        let (events, messages) =
+            pool::take::<(Vec<Event<P>>, Vec<Envelope<P::Msg>>)>().unwrap_or_default();
         Trace { events, messages }
     }
 }
@@ -285,7 +285,11 @@ impl<P: Protocol> Trace<P> {
                 write!(s, "{node} wall clock stepped by {by_micros}us")
             }
             Panic { node, panic } => {
-                write!(s, "{node} PANIC in {} at {}: {}", panic.handler, panic.location, panic.message)
+                write!(
+                    s,
+                    "{node} PANIC in {} at {}: {}",
+                    panic.handler, panic.location, panic.message
+                )
             }
             Abort { reason } => write!(s, "ABORT {reason}"),
         }

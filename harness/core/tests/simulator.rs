@@ -342,4 +342,3 @@ fn json_trace_lines_are_json_objects_with_the_message() {
     }
     let _ = Msg::Ping(0);
 }
-

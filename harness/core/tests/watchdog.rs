@@ -10,6 +10,7 @@ use harness::sim::Budgets;
 use std::sync::Arc;
 
 #[test]
+#[allow(clippy::disallowed_methods)] // the point is that the test ends in real time
 fn a_handler_that_never_returns_fails_the_run_instead_of_hanging() {
     let budgets = Budgets { watchdog: std::time::Duration::from_millis(300), ..Budgets::default() };
     let started = std::time::Instant::now();

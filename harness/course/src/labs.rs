@@ -44,7 +44,10 @@ struct CourseMeta {
 
 /// The repository root: two folders above this package's manifest.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository exists")
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest, String> {

@@ -86,7 +86,7 @@ fn status_row(lab: &LabInfo) -> Row {
 
 fn bar(done: u32, total: u32) -> String {
     let width = 20;
-    let filled = if total == 0 { 0 } else { (done * width / total) as usize };
+    let filled = (done * width).checked_div(total).unwrap_or(0) as usize;
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width as usize - filled))
 }
 
@@ -100,7 +100,11 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
             "--lab" => {
                 only = Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone())
             }
-            other => return Err(format!("status does not take {other:?}; it takes --lab NN and --json")),
+            other => {
+                return Err(format!(
+                    "status does not take {other:?}; it takes --lab NN and --json"
+                ));
+            }
         }
     }
     let mut all = labs::discover(&labs::root())?;
@@ -142,7 +146,9 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
                 bar(r.points, r.total_points),
             );
         }
-        println!("\nrun one lab's tests with `cargo test -p labNN`; its scenarios with `cargo run -p labNN -- list`");
+        println!(
+            "\nrun one lab's tests with `cargo test -p labNN`; its scenarios with `cargo run -p labNN -- list`"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -157,7 +163,9 @@ fn main() -> ExitCode {
         Some("status") => status(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
-        Some(other) => Err(format!("unknown command {other:?}; the commands are status and verify")),
+        Some(other) => {
+            Err(format!("unknown command {other:?}; the commands are status and verify"))
+        }
     };
     match result {
         Ok(code) => code,

@@ -96,7 +96,8 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
     }
     for name in &names {
         if !out.contains(&format!("test {name} ... FAILED")) {
-            problems.push(format!("{}: the graded test {name} did not fail on the stub", lab.package));
+            problems
+                .push(format!("{}: the graded test {name} did not fail on the stub", lab.package));
             continue;
         }
         let section = test_output(&out, name).unwrap_or("");
@@ -112,8 +113,12 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
         problems.push(format!("{}: the grading suite and the registry disagree", lab.package));
     }
     if problems.is_empty() {
-        println!("{}: the stub compiles and fails all {} graded tests, each naming {}",
-            lab.package, names.len(), lab.student_files.join(", "));
+        println!(
+            "{}: the stub compiles and fails all {} graded tests, each naming {}",
+            lab.package,
+            names.len(),
+            lab.student_files.join(", ")
+        );
     }
     problems
 }
@@ -126,14 +131,16 @@ struct Bug {
 }
 
 fn read_bug(patch: &Path) -> Result<Bug, String> {
-    let text = std::fs::read_to_string(patch).map_err(|e| format!("cannot read {}: {e}", patch.display()))?;
+    let text = std::fs::read_to_string(patch)
+        .map_err(|e| format!("cannot read {}: {e}", patch.display()))?;
     let field = |name: &str| {
         text.lines()
             .take_while(|l| !l.starts_with("diff --git"))
             .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
     };
-    let rejected_by = field("Rejected-by:")
-        .ok_or_else(|| format!("{} has no `Rejected-by:` line naming its property", patch.display()))?;
+    let rejected_by = field("Rejected-by:").ok_or_else(|| {
+        format!("{} has no `Rejected-by:` line naming its property", patch.display())
+    })?;
     if field("Bug:").is_none() {
         return Err(format!("{} has no `Bug:` line describing the bug", patch.display()));
     }
@@ -166,7 +173,8 @@ fn scratch_workspace(root: &Path, solution_dir: &Path, scratch: &Path) -> Result
     if scratch.exists() {
         std::fs::remove_dir_all(scratch).map_err(io)?;
     }
-    let rel = solution_dir.strip_prefix(root).map_err(|_| "the solution is outside the repository")?;
+    let rel =
+        solution_dir.strip_prefix(root).map_err(|_| "the solution is outside the repository")?;
     copy_tree(solution_dir, &scratch.join(rel)).map_err(io)?;
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(io)?;
     let root_text = root.display().to_string();
@@ -238,13 +246,18 @@ fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
         let results: Vec<ScenarioResult> = match serde_json::from_slice(&o.stdout) {
             Ok(r) => r,
             Err(_) => {
-                problems.push(format!("{name}: the bugged solution did not build or run:\n{}", text(&o)));
+                problems.push(format!(
+                    "{name}: the bugged solution did not build or run:\n{}",
+                    text(&o)
+                ));
                 continue;
             }
         };
         let rejecting: Vec<&str> = results
             .iter()
-            .filter(|r| r.properties.iter().any(|p| p.name == bug.rejected_by && p.failed_seeds > 0))
+            .filter(|r| {
+                r.properties.iter().any(|p| p.name == bug.rejected_by && p.failed_seeds > 0)
+            })
             .map(|r| r.scenario.as_str())
             .collect();
         let surviving: Vec<&str> =
@@ -273,6 +286,7 @@ fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
 }
 
 /// Runs every step and reports; exit 1 if any proof failed.
+#[allow(clippy::disallowed_methods)] // how long verification took, for the log
 pub fn run() -> Result<ExitCode, String> {
     let started = Instant::now();
     let root = labs::root();

@@ -9,11 +9,9 @@ fn course() -> Command {
 
 #[test]
 fn an_unknown_command_gets_one_sentence_and_exit_2() {
-    course()
-        .arg("grdae")
-        .assert()
-        .code(2)
-        .stderr(predicate::eq("error: unknown command \"grdae\"; the commands are status and verify.\n"));
+    course().arg("grdae").assert().code(2).stderr(predicate::eq(
+        "error: unknown command \"grdae\"; the commands are status and verify.\n",
+    ));
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //!   receiver may crash and restart.
 //! - `on_message` with `Packet::Ack`: forget (and stop retransmitting) what it covers.
 //! - `on_timer`: a retransmission timer fired.
-//! - `on_start`: runs at the start and after a restart; read back what you saved.
+//! - `on_start`: runs at the start and after a restart, with a fresh `Link`: what you saved
+//!   is all it remembers (read it back here, or when you first need it).
 //!
 //! Replace each `todo!()` below. Add any fields you need to `Link`.
 

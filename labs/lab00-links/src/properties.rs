@@ -20,7 +20,7 @@ fn requested(trace: &Trace<Links>) -> BTreeMap<Link, Vec<(Time, u64)>> {
     sent
 }
 
-/// Per-link counters and state, updated as the trace is replayed in order.
+/// How a report names a message: by its sequence number on its link.
 fn ordinal(k: usize) -> String {
     format!("seq {k}")
 }
@@ -190,38 +190,37 @@ pub fn packets_follow_the_contract() -> Property<Links> {
                     }
                     EventKind::Send { msg } => {
                         let m = run.trace.message(*msg);
-                        let (link, what) = match m.msg {
-                            Packet::Data { seq, payload } => ((m.from, m.to), Some((seq, payload))),
-                            Packet::Ack { next } => ((m.to, m.from), Some((next, u64::MAX))),
-                        };
-                        let on_link = sent.get(&link).map(Vec::as_slice).unwrap_or(&[]);
-                        let Some((n, payload)) = what else { continue };
-                        let problem = if payload == u64::MAX {
-                            (n > on_link.len() as u64).then(|| {
-                                format!(
-                                    "{} sent Ack {{ next: {n} }} to {}, but only {} messages \
-                                     were ever sent to it on that link",
-                                    m.from,
-                                    m.to,
-                                    on_link.len()
-                                )
-                            })
-                        } else {
-                            match on_link.get(n as usize) {
-                                Some(&p) if p == payload => None,
-                                Some(&p) => Some(format!(
-                                    "{} sent Data {{ seq: {n}, payload: {payload} }} to {}, but \
+                        let problem = match m.msg {
+                            Packet::Ack { next: n } => {
+                                // An ack from r to s speaks of the link s -> r.
+                                let on_link = sent.get(&(m.to, m.from)).map_or(0, Vec::len);
+                                (n > on_link as u64).then(|| {
+                                    format!(
+                                        "{} sent Ack {{ next: {n} }} to {}, but only {on_link} \
+                                         messages were ever sent to it on that link",
+                                        m.from, m.to
+                                    )
+                                })
+                            }
+                            Packet::Data { seq: n, payload } => {
+                                let on_link =
+                                    sent.get(&(m.from, m.to)).map(Vec::as_slice).unwrap_or(&[]);
+                                match on_link.get(n as usize) {
+                                    Some(&p) if p == payload => None,
+                                    Some(&p) => Some(format!(
+                                        "{} sent Data {{ seq: {n}, payload: {payload} }} to {}, but \
                                      the message with seq {n} on that link is payload {p}",
-                                    m.from, m.to
-                                )),
-                                None => Some(format!(
-                                    "{} sent Data {{ seq: {n}, payload: {payload} }} to {}, but \
+                                        m.from, m.to
+                                    )),
+                                    None => Some(format!(
+                                        "{} sent Data {{ seq: {n}, payload: {payload} }} to {}, but \
                                      it had been asked to send only {} messages to {}",
-                                    m.from,
-                                    m.to,
-                                    on_link.len(),
-                                    m.to
-                                )),
+                                        m.from,
+                                        m.to,
+                                        on_link.len(),
+                                        m.to
+                                    )),
+                                }
                             }
                         };
                         if let Some(p) = problem {

@@ -156,7 +156,7 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             10,
             "duplicated packets are delivered once",
             QUIET.with_duplication(Prob::percent(30)),
-            format!("the network duplicates 30% of messages until 1s, then none"),
+            "the network duplicates 30% of messages until 1s, then none".into(),
             one_second,
             Traffic::all_to_all(30, Duration::from_millis(800)),
             move |_| vec![quiet_from(one_second)],
@@ -170,10 +170,7 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             "packets overtaken by later ones are still delivered in order",
             QUIET
                 .with_delay(QUIET.delay.with_spikes(Prob::percent(30), Duration::from_millis(100))),
-            format!(
-                "30% of messages are delayed by up to 100ms until 1s, overtaken by \
-                 later ones"
-            ),
+            "30% of messages are delayed by up to 100ms until 1s, overtaken by later ones".into(),
             one_second,
             Traffic::all_to_all(30, Duration::from_millis(800)),
             move |_| vec![quiet_from(one_second)],
@@ -203,7 +200,7 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             "acks_cut_off",
             "B",
             10,
-            "a one-way partition eats every ack from n1 to n0; data still flows",
+            "a one-way partition eats n1's acks (and data) to n0; n0's data still reaches n1",
             QUIET,
             "n1 cannot reach n0 from 100ms to 600ms (n0 still reaches n1)".into(),
             Time::from_millis(600),
@@ -225,8 +222,8 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
             15,
             "a receiver that crashes and restarts delivers nothing twice and misses nothing",
             QUIET.with_loss(Prob::percent(10)),
-            "n1 crashes between 200ms and 400ms and restarts 200-300ms later; 10% loss until \
-             then"
+            "n1 crashes between 200ms and 400ms and restarts 200-300ms later; the network \
+             loses 10% of messages until the restart"
                 .into(),
             Time::from_millis(700),
             Traffic {

@@ -2,5 +2,5 @@
 //! reference solution.
 
 fn main() -> std::process::ExitCode {
-    lab00::lab::<lab00_solution::Link>("lab00-solution").main()
+    lab00::harness::cli::run(|| lab00::lab::<lab00_solution::Link>("lab00-solution"))
 }

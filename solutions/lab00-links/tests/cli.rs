@@ -69,14 +69,29 @@ fn json_traces_have_one_object_per_line() {
 #[test]
 fn bad_input_gets_one_sentence_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
-        (&["run", "loss_99"], "error: lab00 has no scenario \"loss_99\"; the scenarios are: no_faults, loss_10,"),
+        (
+            &["run", "loss_99"],
+            "error: lab00 has no scenario \"loss_99\"; the scenarios are: no_faults, loss_10,",
+        ),
         (&["trace", "no_faults"], "error: trace needs --seed N."),
-        (&["run", "no_faults", "--seed", "x"], "error: --seed takes a positive whole number, not \"x\"."),
-        (&["run", "no_faults", "--seed", "0"], "error: --seed takes a positive whole number, not \"0\"."),
+        (
+            &["run", "no_faults", "--seed", "x"],
+            "error: --seed takes a positive whole number, not \"x\".",
+        ),
+        (
+            &["run", "no_faults", "--seed", "0"],
+            "error: --seed takes a positive whole number, not \"0\".",
+        ),
         (&["run", "no_faults", "--fast"], "error: unknown option \"--fast\""),
         (&["run"], "error: run needs a scenario name; the scenarios are: no_faults"),
-        (&["frobnicate"], "error: unknown command \"frobnicate\"; the commands are list, run and trace."),
-        (&["trace", "no_faults", "--seed", "1", "--format", "xml"], "error: --format takes text or json, not \"xml\"."),
+        (
+            &["frobnicate"],
+            "error: unknown command \"frobnicate\"; the commands are list, run and trace.",
+        ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--format", "xml"],
+            "error: --format takes text or json, not \"xml\".",
+        ),
         (&["run", "no_faults", "--seed", "1", "--seeds", "4"], "error: give either --seed N"),
     ];
     for (args, expected) in cases {
