@@ -230,12 +230,14 @@ fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
                 continue;
             }
         }
+        // The scratch lock file must change (the lab crates become outside path dependencies),
+        // so `--locked` cannot hold; every package is already downloaded, so resolve offline.
         let mut run = cargo();
         run.current_dir(&scratch)
             .env("CARGO_TARGET_DIR", &target)
             .env_remove("COURSE_SEEDS")
             .env_remove("COURSE_TIMING")
-            .args(["run", "--quiet", "--locked", "-p", solution, "--", "run", "--all", "--json"]);
+            .args(["run", "--quiet", "--offline", "-p", solution, "--", "run", "--all", "--json"]);
         let o = match captured(run) {
             Ok(o) => o,
             Err(e) => {
