@@ -13,7 +13,9 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::fmt::{self, Debug};
 
 /// The identity of a process in a cluster: servers, clients and services alike.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeId(pub u32);
 
 // `n1` rather than `NodeId(1)`, so messages in traces read the way reports name nodes.

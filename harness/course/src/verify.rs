@@ -123,7 +123,42 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
     problems
 }
 
+/// Heavy crates a student's first build must not compile.
+const HEAVY: [&str; 2] = ["tokio", "criterion"];
+
+fn light_build(root: &Path, lab: &LabInfo) -> Vec<String> {
+    let mut tree = in_root(cargo(), root);
+    tree.args([
+        "tree",
+        "--locked",
+        "-p",
+        &lab.package,
+        "-e",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+    ]);
+    let o = match captured(tree) {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => return vec![format!("`cargo tree -p {}` failed:\n{}", lab.package, text(&o))],
+        Err(e) => return vec![e],
+    };
+    let listing = String::from_utf8_lossy(&o.stdout);
+    let heavy: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| HEAVY.contains(name))
+        .collect();
+    if heavy.is_empty() {
+        println!("{}: builds without {}", lab.package, HEAVY.join(" or "));
+        Vec::new()
+    } else {
+        vec![format!("`cargo test -p {}` would compile {}", lab.package, heavy.join(", "))]
+    }
+}
+
 /// A classic bug: its patch file, the sentence that describes it, the property it must break.
+#[derive(Debug)]
 struct Bug {
     patch: PathBuf,
     rejected_by: String,
@@ -329,6 +364,10 @@ pub fn run() -> Result<ExitCode, String> {
     }
     step("solutions at the timing extremes", problems);
 
+    header("light student builds: no lab depends on tokio or criterion");
+    let problems = all.iter().flat_map(|l| light_build(&root, l)).collect();
+    step("light student builds", problems);
+
     header("stub proof: every stub compiles and fails every graded test, naming its file");
     let problems = all.iter().flat_map(|l| stub_proof(&root, l)).collect();
     step("stub proof", problems);
@@ -358,4 +397,33 @@ pub fn run() -> Result<ExitCode, String> {
         }
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_one_tests_captured_output_and_nothing_after_it() {
+        let out = "running 2 tests\n\nfailures:\n\n---- a stdout ----\nsaw labs/x/src/a.rs\n\n\
+                   ---- b stdout ----\nnothing here\n\nfailures:\n    a\n    b\n";
+        assert_eq!(test_output(out, "a").map(str::trim), Some("saw labs/x/src/a.rs"));
+        assert_eq!(test_output(out, "b").map(str::trim), Some("nothing here"));
+        assert_eq!(test_output(out, "c"), None);
+    }
+
+    #[test]
+    fn reads_a_bugs_header_and_refuses_one_without_its_property() {
+        let dir = std::env::temp_dir().join(format!("course-verify-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.patch");
+        std::fs::write(&good, "Bug: it forgets.\nRejected-by: delivered in time\nFails: every scenario\n\ndiff --git a/x b/x\nRejected-by: not this\n").unwrap();
+        let bug = read_bug(&good).unwrap();
+        assert_eq!(bug.rejected_by, "delivered in time");
+        assert!(bug.every_scenario);
+        let bad = dir.join("bad.patch");
+        std::fs::write(&bad, "Bug: it forgets.\n\ndiff --git a/x b/x\n").unwrap();
+        assert!(read_bug(&bad).unwrap_err().contains("has no `Rejected-by:` line"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
