@@ -65,46 +65,56 @@ impl Traffic {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn scenario<N: ReliableLink>(
-    timing: Timing,
+/// A fault schedule drawn from the seed.
+type DrawFaults = Box<dyn Fn(&mut Rng) -> Vec<Fault> + Send + Sync>;
+
+/// One scenario, in the lab's own terms; [`Spec::build`] adds what every lab 00 scenario shares.
+struct Spec {
     name: &'static str,
     part: &'static str,
     points: u32,
     summary: &'static str,
+    /// The network until the faults end.
     network: Network,
-    faults: String,
+    /// The faults, in words.
+    faults: &'static str,
+    /// The latest time the faults can end on any seed: the run goes on long enough after it.
     faults_end: Time,
     traffic: Traffic,
-    draw_faults: impl Fn(&mut Rng) -> Vec<Fault> + Send + Sync + 'static,
+    draw_faults: DrawFaults,
+    /// The property proving the named fault happened (none for `no_faults`).
     evidence: Option<Property<Links>>,
-) -> Arc<Scenario<Links>> {
-    let max_delay = QUIET.delay.upper_bound();
-    let last_send = traffic.from + traffic.spread;
-    let duration = (faults_end.max(last_send) + settle_time(max_delay)).since(Time::ZERO);
-    let mut properties = properties::all(timing, max_delay);
-    properties.extend(evidence);
-    let workload = traffic.describe();
-    Arc::new(Scenario {
-        name,
-        part,
-        points,
-        summary,
-        nodes: NODES,
-        network,
-        faults,
-        workload,
-        duration,
-        seeds: 50,
-        plan: Arc::new(move |rng: &mut Rng| Plan {
-            faults: draw_faults(rng),
-            clocks: Vec::new(),
-            workload: Box::new(traffic.draw(rng)),
-        }),
-        factory: Arc::new(move |id| Box::new(N::new(id, timing))),
-        properties,
-        budgets: Budgets::default(),
-    })
+}
+
+impl Spec {
+    fn build<N: ReliableLink>(self, timing: Timing) -> Arc<Scenario<Links>> {
+        let max_delay = QUIET.delay.upper_bound();
+        let last_send = self.traffic.from + self.traffic.spread;
+        let duration = (self.faults_end.max(last_send) + settle_time(max_delay)).since(Time::ZERO);
+        let mut properties = properties::all(timing, max_delay);
+        properties.extend(self.evidence);
+        let (traffic, draw_faults) = (self.traffic, self.draw_faults);
+        Arc::new(Scenario {
+            name: self.name,
+            part: self.part,
+            points: self.points,
+            summary: self.summary,
+            nodes: NODES,
+            network: self.network,
+            faults: self.faults.to_string(),
+            workload: traffic.describe(),
+            duration,
+            seeds: 50,
+            plan: Arc::new(move |rng: &mut Rng| Plan {
+                faults: draw_faults(rng),
+                clocks: Vec::new(),
+                workload: Box::new(traffic.draw(rng)),
+            }),
+            factory: Arc::new(move |id| Box::new(N::new(id, timing))),
+            properties,
+            budgets: Budgets::default(),
+        })
+    }
 }
 
 /// The network turns quiet at `at`.
@@ -112,127 +122,132 @@ fn quiet_from(at: Time) -> Fault {
     Fault::Network { at, network: QUIET }
 }
 
+/// Faults that only change the network, which turns quiet at `at`.
+fn quiet_at(at: Time) -> DrawFaults {
+    Box::new(move |_| vec![quiet_from(at)])
+}
+
 /// Every scenario of lab 00, in rubric order.
 pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
     let n = NodeId;
     let one_second = Time::from_millis(1000);
-    let lossy = |p: u32| QUIET.with_loss(Prob::percent(p));
-    let lossy_scenario = |name, p: u32, summary| {
-        scenario::<N>(
-            timing,
-            name,
-            "A",
-            10,
-            summary,
-            lossy(p),
-            format!("the network loses {p}% of messages until 1s, then none"),
-            one_second,
-            Traffic::all_to_all(30, Duration::from_millis(800)),
-            move |_| vec![quiet_from(one_second)],
-            Some(evidence::messages_lost()),
-        )
+    let lossy = |name, p: u32, summary, faults| Spec {
+        name,
+        part: "A",
+        points: 10,
+        summary,
+        network: QUIET.with_loss(Prob::percent(p)),
+        faults,
+        faults_end: one_second,
+        traffic: Traffic::all_to_all(30, Duration::from_millis(800)),
+        draw_faults: quiet_at(one_second),
+        evidence: Some(evidence::messages_lost()),
     };
-    vec![
-        scenario::<N>(
-            timing,
-            "no_faults",
-            "A",
-            5,
-            "every message arrives exactly once, in order, on a network that only delays",
-            QUIET,
-            "none".into(),
-            Time::ZERO,
-            Traffic::all_to_all(20, Duration::from_millis(500)),
-            |_| Vec::new(),
-            None,
-        ),
-        lossy_scenario("loss_10", 10, "messages get through a network that loses 10% of them"),
-        lossy_scenario("loss_30", 30, "messages get through a network that loses 30% of them"),
-        lossy_scenario("loss_50", 50, "messages get through a network that loses half of them"),
-        scenario::<N>(
-            timing,
-            "duplication",
-            "A",
+    let specs = vec![
+        Spec {
+            name: "no_faults",
+            part: "A",
+            points: 5,
+            summary: "every message arrives exactly once, in order, on a network that only delays",
+            network: QUIET,
+            faults: "none",
+            faults_end: Time::ZERO,
+            traffic: Traffic::all_to_all(20, Duration::from_millis(500)),
+            draw_faults: Box::new(|_| Vec::new()),
+            evidence: None,
+        },
+        lossy(
+            "loss_10",
             10,
-            "duplicated packets are delivered once",
-            QUIET.with_duplication(Prob::percent(30)),
-            "the network duplicates 30% of messages until 1s, then none".into(),
-            one_second,
-            Traffic::all_to_all(30, Duration::from_millis(800)),
-            move |_| vec![quiet_from(one_second)],
-            Some(evidence::messages_duplicated()),
+            "messages get through a network that loses 10% of them",
+            "the network loses 10% of messages until 1s, then none",
         ),
-        scenario::<N>(
-            timing,
-            "reordering",
-            "A",
-            10,
-            "packets overtaken by later ones are still delivered in order",
-            QUIET
+        lossy(
+            "loss_30",
+            30,
+            "messages get through a network that loses 30% of them",
+            "the network loses 30% of messages until 1s, then none",
+        ),
+        lossy(
+            "loss_50",
+            50,
+            "messages get through a network that loses half of them",
+            "the network loses 50% of messages until 1s, then none",
+        ),
+        Spec {
+            name: "duplication",
+            part: "A",
+            points: 10,
+            summary: "duplicated packets are delivered once",
+            network: QUIET.with_duplication(Prob::percent(30)),
+            faults: "the network duplicates 30% of messages until 1s, then none",
+            faults_end: one_second,
+            traffic: Traffic::all_to_all(30, Duration::from_millis(800)),
+            draw_faults: quiet_at(one_second),
+            evidence: Some(evidence::messages_duplicated()),
+        },
+        Spec {
+            name: "reordering",
+            part: "A",
+            points: 10,
+            summary: "packets overtaken by later ones are still delivered in order",
+            network: QUIET
                 .with_delay(QUIET.delay.with_spikes(Prob::percent(30), Duration::from_millis(100))),
-            "30% of messages are delayed by up to 100ms until 1s, overtaken by later ones".into(),
-            one_second,
-            Traffic::all_to_all(30, Duration::from_millis(800)),
-            move |_| vec![quiet_from(one_second)],
-            Some(evidence::messages_reordered()),
-        ),
-        scenario::<N>(
-            timing,
-            "partition_heals",
-            "B",
-            10,
-            "messages sent into a partition arrive after it heals",
-            QUIET,
-            "n0 is cut off from n1 and n2 from 200ms to 700ms".into(),
-            Time::from_millis(700),
-            Traffic::all_to_all(20, Duration::from_millis(800)),
-            move |_| {
+            faults: "30% of messages are delayed by up to 100ms until 1s, overtaken by later ones",
+            faults_end: one_second,
+            traffic: Traffic::all_to_all(30, Duration::from_millis(800)),
+            draw_faults: quiet_at(one_second),
+            evidence: Some(evidence::messages_reordered()),
+        },
+        Spec {
+            name: "partition_heals",
+            part: "B",
+            points: 10,
+            summary: "messages sent into a partition arrive after it heals",
+            network: QUIET,
+            faults: "n0 is cut off from n1 and n2 from 200ms to 700ms",
+            faults_end: Time::from_millis(700),
+            traffic: Traffic::all_to_all(20, Duration::from_millis(800)),
+            draw_faults: Box::new(move |_| {
                 vec![Fault::partition(
                     Time::from_millis(200),
                     Some(Time::from_millis(700)),
                     &[&[n(0)], &[n(1), n(2)]],
                 )]
-            },
-            Some(evidence::partition_blocked()),
-        ),
-        scenario::<N>(
-            timing,
-            "acks_cut_off",
-            "B",
-            10,
-            "a one-way partition eats n1's acks (and data) to n0; n0's data still reaches n1",
-            QUIET,
-            "n1 cannot reach n0 from 100ms to 600ms (n0 still reaches n1)".into(),
-            Time::from_millis(600),
-            Traffic::all_to_all(20, Duration::from_millis(800)),
-            move |_| {
-                vec![Fault::one_way(
-                    Time::from_millis(100),
-                    Some(Time::from_millis(600)),
-                    n(1),
-                    n(0),
-                )]
-            },
-            Some(evidence::partition_blocked()),
-        ),
-        scenario::<N>(
-            timing,
-            "receiver_crash",
-            "B",
-            15,
-            "a receiver that crashes and restarts delivers nothing twice and misses nothing",
-            QUIET.with_loss(Prob::percent(10)),
-            "n1 crashes between 200ms and 400ms and restarts 200-300ms later; the network \
-             loses 10% of messages until the restart"
-                .into(),
-            Time::from_millis(700),
-            Traffic {
+            }),
+            evidence: Some(evidence::partition_blocked()),
+        },
+        Spec {
+            name: "acks_cut_off",
+            part: "B",
+            points: 10,
+            summary: "a one-way partition eats n1's acks (and data) to n0; n0's data still reaches n1",
+            network: QUIET,
+            faults: "n1 cannot reach n0 from 100ms to 600ms (n0 still reaches n1)",
+            faults_end: Time::from_millis(600),
+            traffic: Traffic::all_to_all(20, Duration::from_millis(800)),
+            draw_faults: Box::new(move |_| {
+                let (from, heal) = (Time::from_millis(100), Some(Time::from_millis(600)));
+                vec![Fault::one_way(from, heal, n(1), n(0))]
+            }),
+            evidence: Some(evidence::partition_blocked()),
+        },
+        Spec {
+            name: "receiver_crash",
+            part: "B",
+            points: 15,
+            summary: "a receiver that crashes and restarts delivers nothing twice and misses nothing",
+            network: QUIET.with_loss(Prob::percent(10)),
+            faults: "n1 crashes between 200ms and 400ms and restarts 200-300ms later; the network \
+                     loses 10% of messages until the restart",
+            faults_end: Time::from_millis(700),
+            traffic: Traffic {
                 links: vec![(n(0), n(1)), (n(2), n(1))],
                 per_link: 40,
                 from: Time::from_millis(10),
                 spread: Duration::from_millis(800),
             },
-            move |rng| {
+            draw_faults: Box::new(move |rng| {
                 let crash = Time::from_millis(rng.between(200, 400));
                 let restart = crash + Duration::from_millis(rng.between(200, 300));
                 vec![
@@ -240,26 +255,26 @@ pub fn all<N: ReliableLink>(timing: Timing) -> Vec<Arc<Scenario<Links>>> {
                     Fault::Restart { node: n(1), at: restart },
                     quiet_from(restart),
                 ]
-            },
-            Some(evidence::crashed_and_restarted(n(1))),
-        ),
-        scenario::<N>(
-            timing,
-            "burst",
-            "B",
-            10,
-            "a burst of 600 messages sent at one instant over a lossy network",
-            QUIET.with_loss(Prob::percent(10)),
-            "the network loses 10% of messages until 500ms, then none".into(),
-            Time::from_millis(500),
-            Traffic {
+            }),
+            evidence: Some(evidence::crashed_and_restarted(n(1))),
+        },
+        Spec {
+            name: "burst",
+            part: "B",
+            points: 10,
+            summary: "a burst of 600 messages sent at one instant over a lossy network",
+            network: QUIET.with_loss(Prob::percent(10)),
+            faults: "the network loses 10% of messages until 500ms, then none",
+            faults_end: Time::from_millis(500),
+            traffic: Traffic {
                 links: vec![(n(0), n(1)), (n(2), n(1)), (n(1), n(0))],
                 per_link: 200,
                 from: Time::from_millis(100),
                 spread: Duration::ZERO,
             },
-            move |_| vec![quiet_from(Time::from_millis(500))],
-            Some(evidence::messages_lost()),
-        ),
-    ]
+            draw_faults: quiet_at(Time::from_millis(500)),
+            evidence: Some(evidence::messages_lost()),
+        },
+    ];
+    specs.into_iter().map(|s| s.build::<N>(timing)).collect()
 }
