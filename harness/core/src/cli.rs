@@ -57,6 +57,34 @@ struct Flags {
     format: Option<String>,
 }
 
+impl Flags {
+    /// Refuses the flags that mean nothing to `command`, rather than ignoring them.
+    fn only_for(&self, command: &str) -> Result<(), Usage> {
+        let given = [
+            ("--seed", self.seed.is_some()),
+            ("--seeds", self.seeds.is_some()),
+            ("--json", self.json),
+            ("--all", self.all),
+            ("--format", self.format.is_some()),
+        ];
+        let allowed: &[&str] = match command {
+            "run" => &["--seed", "--seeds", "--json", "--all"],
+            "trace" => &["--seed", "--format"],
+            _ => &[],
+        };
+        match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
+            Some((flag, _)) if allowed.is_empty() => {
+                Err(usage(format!("{command} takes no options, but got {flag}")))
+            }
+            Some((flag, _)) => Err(usage(format!(
+                "{command} does not take {flag}; it takes {}",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 fn parse_number(flag: &str, value: Option<String>) -> Result<u64, Usage> {
     let v = value.ok_or_else(|| usage(format!("{flag} needs a number after it")))?;
     v.parse::<u64>()
@@ -152,6 +180,7 @@ impl<P: Protocol> Lab<P> {
         let command =
             args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
         let f = parse_flags(args)?;
+        f.only_for(&command)?;
         let io = write_error;
         match command.as_str() {
             "list" => {

@@ -84,7 +84,7 @@ impl<P: Protocol> Lab<P> {
                         let todo = f.evidence.contains("not yet implemented");
                         out.push_str(&format!(
                             "  this is in {file}, your code{}\n",
-                            if todo { ": replace the todo!() there" } else { "" }
+                            if todo { ": replace the todo! there" } else { "" }
                         ));
                     }
                 }

@@ -204,7 +204,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         RUN_COMPLETES,
         "Every run reaches its end: no handler panics, no node exhausts the event budget, virtual \
          time keeps advancing, and every handler returns.",
-        "a todo!() not yet replaced; an unwrap() on a missing value; indexing past the end of a \
+        "a todo! not yet replaced; an unwrap() on a missing value; indexing past the end of a \
          Vec; a timer re-armed with a zero delay; a loop that never exits.",
     );
     let mut replays = PropertyResult::new(

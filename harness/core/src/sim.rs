@@ -346,10 +346,15 @@ impl<P: Protocol> Simulation<P> {
     /// Prepares a run of `setup` with `seed`; nothing happens until [`Simulation::run`].
     pub fn new(seed: u64, setup: Setup<P>) -> Simulation<P> {
         assert!(setup.nodes > 0, "a simulation needs at least one node");
-        assert!(
-            setup.network.delay.min > Duration::ZERO,
-            "network delays must be at least 1us, so that virtual time advances"
-        );
+        let networks = std::iter::once(&setup.network).chain(setup.faults.iter().filter_map(|f| {
+            if let Fault::Network { network, .. } = f { Some(network) } else { None }
+        }));
+        for network in networks {
+            assert!(
+                network.delay.min > Duration::ZERO,
+                "network delays must be at least 1us, so that virtual time advances"
+            );
+        }
         let n = setup.nodes;
         let slots = (0..n)
             .map(|i| Slot {
@@ -575,7 +580,13 @@ impl<P: Protocol> Simulation<P> {
                     self.crash(node, None);
                 }
             }
-            Fault::CrashInHandler { node, cut, .. } => self.slots[node.index()].cut = Some(cut),
+            Fault::CrashInHandler { node, cut, .. } => {
+                // Aimed at a running node; one that is down has no handler to cut.
+                let slot = &mut self.slots[node.index()];
+                if slot.status != Status::Down {
+                    slot.cut = Some(cut);
+                }
+            }
             Fault::Restart { node, .. } => {
                 if self.slots[node.index()].status == Status::Down {
                     self.start_node(node);

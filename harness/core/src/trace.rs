@@ -295,7 +295,8 @@ impl<P: Protocol> Trace<P> {
         }
     }
 
-    /// One event as a JSON object on one line; message events carry the envelope.
+    /// One event as a JSON object on one line; message events carry their id (`msg`), both
+    /// ends and the message itself (`body`).
     pub fn render_json(&self, event: &Event<P>) -> String {
         let mut value = serde_json::to_value(event).expect("trace events serialize");
         let msg = match &event.kind {
@@ -309,7 +310,7 @@ impl<P: Protocol> Trace<P> {
             let m = self.message(id);
             obj.insert("from".into(), serde_json::to_value(m.from).expect("ids serialize"));
             obj.insert("to".into(), serde_json::to_value(m.to).expect("ids serialize"));
-            obj.insert("msg".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
+            obj.insert("body".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
         }
         value.to_string()
     }

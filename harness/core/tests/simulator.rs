@@ -336,7 +336,8 @@ fn json_trace_lines_are_json_objects_with_the_message() {
         let v: serde_json::Value = serde_json::from_str(&r.trace.render_json(e)).unwrap();
         assert!(v["at"].is_u64() && v["event"].is_string(), "{v}");
         if v["event"] == "send" {
-            assert!(v["msg"]["Ping"].is_u64() || v["msg"]["Pong"].is_u64(), "{v}");
+            assert!(v["msg"].is_u64(), "the message id links a send to its delivery: {v}");
+            assert!(v["body"]["Ping"].is_u64() || v["body"]["Pong"].is_u64(), "{v}");
             assert!(v["from"].is_u64() && v["to"].is_u64());
         }
     }
