@@ -58,8 +58,9 @@ pub enum Purpose {
     Faults = 3,
     /// The workload: which requests are issued, when, and with what values.
     Workload = 4,
-    /// A scenario's plan: its fault schedule, clocks and workload for one seed.
-    Scenario = 5,
+    /// A scenario's plan: its fault schedule, clocks and workload for one seed. (5 is retired:
+    /// numbers never change, or every recorded seed would replay differently.)
+    Scenario = 6,
 }
 
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;

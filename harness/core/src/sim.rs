@@ -580,13 +580,7 @@ impl<P: Protocol> Simulation<P> {
                     self.crash(node, None);
                 }
             }
-            Fault::CrashInHandler { node, cut, .. } => {
-                // Aimed at a running node; one that is down has no handler to cut.
-                let slot = &mut self.slots[node.index()];
-                if slot.status != Status::Down {
-                    slot.cut = Some(cut);
-                }
-            }
+            Fault::CrashInHandler { node, cut, .. } => self.slots[node.index()].cut = Some(cut),
             Fault::Restart { node, .. } => {
                 if self.slots[node.index()].status == Status::Down {
                     self.start_node(node);
