@@ -117,3 +117,20 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
         },
     )
 }
+
+/// Some node's wall clock was stepped backwards.
+pub fn wall_clock_stepped_back<P: Protocol>() -> Property<P> {
+    Property::new(
+        "a wall clock stepped backwards",
+        "The scenario is about clocks that jump back (as NTP may make them), so on every seed at \
+         least one wall clock must have been stepped backwards.",
+        "none: the harness schedules the steps; report this if it fails.",
+        |run| {
+            let n = count(
+                run,
+                |k| matches!(k, EventKind::ClockStep { by_micros, .. } if *by_micros < 0),
+            );
+            if n > 0 { Verdict::Holds } else { Verdict::fails("no wall clock stepped backwards") }
+        },
+    )
+}

@@ -5,6 +5,7 @@
 //! operations in Jepsen's vocabulary), [`scenario`] and [`report`] (grading), [`lab`] and the lab
 //! command line.
 
+pub mod causality;
 pub mod cli;
 pub mod clock;
 pub mod evidence;

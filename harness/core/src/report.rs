@@ -101,6 +101,8 @@ pub struct Report {
     pub seeds_run: u64,
     /// Per property, in order; the first two are the harness's own.
     pub properties: Vec<PropertyResult>,
+    /// The outcome lines of the first seed, for scenarios whose outcome the protocol determines.
+    pub outcome: Vec<String>,
 }
 
 impl Report {
@@ -123,13 +125,19 @@ impl Report {
             out.push_str(&p.line());
             out.push('\n');
         }
+        if !self.outcome.is_empty() {
+            out.push_str("outcome:\n");
+            for line in &self.outcome {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
         out
     }
 }
 
 /// What the worker thread sends back.
 enum Message {
-    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict> },
+    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict>, outcome: Vec<String> },
     Replay(Verdict),
 }
 
@@ -190,8 +198,12 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     let run = sim.run();
                     let verdicts = judge(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
+                    let outcome = match &scenario.outcome {
+                        Some(describe) if seed == first_seed && aborted.is_none() => describe(&run),
+                        _ => Vec::new(),
+                    };
                     drop(run);
-                    if tx.send(Message::Judged { seed, aborted, verdicts }).is_err() {
+                    if tx.send(Message::Judged { seed, aborted, verdicts, outcome }).is_err() {
                         return;
                     }
                 }
@@ -219,12 +231,16 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         .map(|p| PropertyResult::new(p.name, p.definition, p.causes))
         .collect();
     let mut seeds_run = 0;
+    let mut outcome = Vec::new();
     let mut last_progress = (progress.load(Ordering::Relaxed), std::time::Instant::now());
     let mut finished = false;
     while !finished {
         match rx.recv_timeout(WallDuration::from_millis(50)) {
-            Ok(Message::Judged { seed, aborted, verdicts }) => {
+            Ok(Message::Judged { seed, aborted, verdicts, outcome: lines }) => {
                 seeds_run += 1;
+                if seed == first_seed {
+                    outcome = lines;
+                }
                 match aborted {
                     Some(why) => {
                         completes.record(seed, Verdict::fails(why.to_string()));
@@ -288,5 +304,6 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         header: scenario.header(lab),
         seeds_run,
         properties,
+        outcome,
     }
 }

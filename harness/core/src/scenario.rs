@@ -143,7 +143,13 @@ pub struct Scenario<P: Protocol> {
     pub properties: Vec<Property<P>>,
     /// Runaway limits.
     pub budgets: Budgets,
+    /// Lines of outcome that the protocol determines (a fixed schedule's timestamps), shown in
+    /// the report from the first seed; `None` for scenarios whose outcome varies.
+    pub outcome: Option<OutcomeFn<P>>,
 }
+
+/// Describes a run's determined outcome, one report line per item.
+pub type OutcomeFn<P> = Arc<dyn Fn(&Run<P>) -> Vec<String> + Send + Sync>;
 
 impl<P: Protocol> fmt::Debug for Scenario<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
