@@ -146,7 +146,18 @@ pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdi
     if run.aborted.is_some() {
         return Vec::new();
     }
-    properties.iter().map(|p| (p.check)(run)).collect()
+    // A check may call student code (a comparison function): its panic is a failed property.
+    properties
+        .iter()
+        .map(|p| {
+            crate::panics::catch(|| (p.check)(run)).unwrap_or_else(|caught| {
+                Verdict::fails(format!(
+                    "panicked at {} while checking: {}",
+                    caught.location, caught.message
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Runs `seed` twice and compares the traces event by event.
