@@ -4,6 +4,9 @@
 //!   student's code.
 //! - `cargo run -p course -- verify`: the project's own tests, as CI runs them.
 
+mod files;
+mod grade;
+mod handout;
 mod labs;
 mod verify;
 
@@ -14,6 +17,10 @@ use std::process::{Command, ExitCode, Stdio};
 const USAGE: &str = "\
 usage: cargo run -p course -- COMMAND
   status [--lab NN] [--json]   run every lab's scenarios on your code and show where each stands
+  grade --lab NN --submission DIR [--json]
+                               grade a student's files (DIR holds the lab's files, e.g.
+                               src/link.rs) in a pristine copy of the repository
+  handout --out DIR            write the students' copy of the course into a new folder
   verify                       the project's own tests: formatting, lints, the harness, every
                                solution, the stub and bug proofs, the benches (what CI runs)";
 
@@ -107,15 +114,11 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
             }
         }
     }
-    let mut all = labs::discover(&labs::root())?;
-    if let Some(n) = &only {
-        let n = n.trim_start_matches("lab");
-        let names: Vec<String> = all.iter().map(|l| l.number.clone()).collect();
-        all.retain(|l| l.number == n);
-        if all.is_empty() {
-            return Err(format!("there is no lab {n:?}; the labs are {}", names.join(", ")));
-        }
-    }
+    let root = labs::root();
+    let all = match &only {
+        Some(n) => vec![labs::find(&root, n)?],
+        None => labs::discover(&root)?,
+    };
     let mut rows = Vec::new();
     for lab in &all {
         eprint!("running {} ({}) ... ", lab.package, lab.topic);
@@ -161,10 +164,12 @@ fn main() -> ExitCode {
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
         Some("status") => status(&args[1..]),
+        Some("grade") => grade::command(&args[1..]),
+        Some("handout") => handout::command(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
         Some(other) => {
-            Err(format!("unknown command {other:?}; the commands are status and verify"))
+            Err(format!("unknown command {other:?}; the commands are status, grade, handout and verify"))
         }
     };
     match result {

@@ -91,6 +91,7 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
         Err(e) => return vec![e],
     };
     let out = text(&o);
+    let paths = lab.student_paths();
     if o.status.success() {
         problems.push(format!("`cargo test -p {}` passed on the stub", lab.package));
     }
@@ -101,11 +102,11 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
             continue;
         }
         let section = test_output(&out, name).unwrap_or("");
-        if !lab.student_files.iter().any(|f| section.contains(f.as_str())) {
+        if !paths.iter().any(|f| section.contains(f.as_str())) {
             problems.push(format!(
                 "{}: the failure of {name} does not name a file to edit ({})",
                 lab.package,
-                lab.student_files.join(", ")
+                paths.join(", ")
             ));
         }
     }
@@ -117,7 +118,7 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
             "{}: the stub compiles and fails all {} graded tests, each naming {}",
             lab.package,
             names.len(),
-            lab.student_files.join(", ")
+            paths.join(", ")
         );
     }
     problems

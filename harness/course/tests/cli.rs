@@ -10,7 +10,7 @@ fn course() -> Command {
 #[test]
 fn an_unknown_command_gets_one_sentence_and_exit_2() {
     course().arg("grdae").assert().code(2).stderr(predicate::eq(
-        "error: unknown command \"grdae\"; the commands are status and verify.\n",
+        "error: unknown command \"grdae\"; the commands are status, grade, handout and verify.\n",
     ));
 }
 
