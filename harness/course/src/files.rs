@@ -63,7 +63,11 @@ fn remove_skipped(base: &Path, dir: &Path, skip: &dyn Fn(&Path) -> bool) -> io::
         let path = entry?.path();
         let rel = path.strip_prefix(base).expect("walked paths are under the base");
         if skip(rel) {
-            if path.is_dir() { std::fs::remove_dir_all(&path)? } else { std::fs::remove_file(&path)? }
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?
+            } else {
+                std::fs::remove_file(&path)?
+            }
         } else if path.is_dir() {
             remove_skipped(base, &path, skip)?;
         }

@@ -5,9 +5,9 @@
 //! pristine copy of the repository as committed, and the lab's graded suite runs there against
 //! the pristine snapshots. A submission cannot change the harness, the tests or the snapshots.
 
+use crate::cargo;
 use crate::files;
 use crate::labs::{self, LabInfo};
-use crate::cargo;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,7 +58,10 @@ fn rubric(root: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
         let words: Vec<&str> = line.split_whitespace().collect();
         // name, "part", part, points, "points", summary...
         if let (Some(name), Some(points)) = (words.first(), words.get(3)) {
-            rubric.push((name.to_string(), points.parse().map_err(|_| format!("cannot read the rubric line {line:?}"))?));
+            rubric.push((
+                name.to_string(),
+                points.parse().map_err(|_| format!("cannot read the rubric line {line:?}"))?,
+            ));
         }
     }
     Ok(rubric)
@@ -92,12 +95,17 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
             "the submission {} has no {missing}; a {} submission holds {}",
             submission.display(),
             lab.package,
-            lab.files.join(" and ")
+            lab.files.join(", ")
         ));
     }
-    let ignored_files: Vec<String> = present.into_iter().filter(|f| !lab.files.contains(f)).collect();
+    let ignored_files: Vec<String> =
+        present.into_iter().filter(|f| !lab.files.contains(f)).collect();
     for f in &ignored_files {
-        eprintln!("ignoring {f}: it is not one of {}'s files ({})", lab.package, lab.files.join(", "));
+        eprintln!(
+            "ignoring {f}: it is not one of {}'s files ({})",
+            lab.package,
+            lab.files.join(", ")
+        );
     }
     let rubric = rubric(root, lab)?;
 
@@ -105,7 +113,8 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     let place = root.join("target").join("grading");
     let work = place.join("workspace");
     if work.exists() {
-        std::fs::remove_dir_all(&work).map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
+        std::fs::remove_dir_all(&work)
+            .map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
     }
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     files::pristine_copy(root, &work, &|_| false)?;
@@ -124,7 +133,8 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
         .env_remove("COURSE_TIMING")
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let output =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let outcomes = test_outcomes(&output);
     let compile_error = if outcomes.is_empty() {
         Some(
@@ -139,7 +149,11 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     };
     let tests: Vec<TestScore> = rubric
         .into_iter()
-        .map(|(name, points)| TestScore { passed: outcomes.get(&name) == Some(&true), name, points })
+        .map(|(name, points)| TestScore {
+            passed: outcomes.get(&name) == Some(&true),
+            name,
+            points,
+        })
         .collect();
     Ok(Grade {
         lab: lab.package.clone(),
@@ -160,7 +174,10 @@ pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--lab" => lab_number = Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone()),
+            "--lab" => {
+                lab_number =
+                    Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone())
+            }
             "--submission" => {
                 submission = Some(PathBuf::from(it.next().ok_or("--submission needs a folder")?))
             }
@@ -173,20 +190,27 @@ pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
         }
     }
     let lab_number = lab_number.ok_or("grade needs --lab NN")?;
-    let submission = submission.ok_or("grade needs --submission DIR, the folder of the student's files")?;
+    let submission =
+        submission.ok_or("grade needs --submission DIR, the folder of the student's files")?;
     let root = labs::root();
     let lab = labs::find(&root, &lab_number)?;
     let g = grade(&root, &lab, &submission)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&g).expect("grades serialize"));
+        say!("{}", serde_json::to_string_pretty(&g).expect("grades serialize"));
     } else {
-        println!("{} {}: {}/{} points", g.lab, g.submission, g.points, g.total);
+        say!("{} {}: {}/{} points", g.lab, g.submission, g.points, g.total);
         if let Some(e) = &g.compile_error {
-            println!("  does not build: {e}");
+            say!("  does not build: {e}");
         }
         for t in &g.tests {
             let earned = if t.passed { t.points } else { 0 };
-            println!("  {:<28} {:>3}/{:<3} {}", t.name, earned, t.points, if t.passed { "ok" } else { "FAIL" });
+            say!(
+                "  {:<28} {:>3}/{:<3} {}",
+                t.name,
+                earned,
+                t.points,
+                if t.passed { "ok" } else { "FAIL" }
+            );
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

@@ -10,12 +10,16 @@ use std::process::ExitCode;
 
 /// Paths (relative to the repository root) that stay with the instructors.
 fn instructors_only(rel: &Path) -> bool {
-    rel.starts_with("solutions") || rel.starts_with(".ci") || rel == Path::new("docs/instructors.md")
+    rel.starts_with("solutions")
+        || rel.starts_with(".ci")
+        || rel == Path::new("docs/instructors.md")
 }
 
 /// The README's command that runs the project's own tests, and what students run instead.
-const VERIFY_LINE: &str = "cargo run -p course -- verify    # the project's own tests: everything CI runs";
-const STUDENT_LINE: &str = "cargo test -p lab00              # grade one lab: each test is a scenario of the rubric";
+const VERIFY_LINE: &str =
+    "cargo run -p course -- verify    # the project's own tests: everything CI runs";
+const STUDENT_LINE: &str =
+    "cargo test -p lab00              # grade one lab: each test is a scenario of the rubric";
 
 /// The README for students: their second command instead of the project's tests, and no
 /// instructors' section.
@@ -67,15 +71,18 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     files::pristine_copy(root, out, &instructors_only)?;
-    let edit = |name: &str, change: &dyn Fn(&str) -> Result<String, String>| -> Result<(), String> {
-        let path = out.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
-        std::fs::write(&path, change(&text)?).map_err(|e| format!("cannot write {name}: {e}"))
-    };
+    let edit =
+        |name: &str, change: &dyn Fn(&str) -> Result<String, String>| -> Result<(), String> {
+            let path = out.join(name);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            std::fs::write(&path, change(&text)?).map_err(|e| format!("cannot write {name}: {e}"))
+        };
     edit("Cargo.toml", &|t| Ok(students_manifest(t)))?;
     edit("README.md", &students_readme)?;
     edit("docs/SUMMARY.md", &|t| {
-        Ok(t.lines().filter(|l| !l.contains("instructors.md")).collect::<Vec<_>>().join("\n") + "\n")
+        Ok(t.lines().filter(|l| !l.contains("instructors.md")).collect::<Vec<_>>().join("\n")
+            + "\n")
     })?;
     // Drop the solutions from the lock file without changing any version.
     let status = cargo()
@@ -87,7 +94,9 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
     if !status.success() {
         return Err(format!("the exported workspace in {} does not resolve", out.display()));
     }
-    files::list_files(out).map(|f| f.len()).map_err(|e| format!("cannot list {}: {e}", out.display()))
+    files::list_files(out)
+        .map(|f| f.len())
+        .map_err(|e| format!("cannot list {}: {e}", out.display()))
 }
 
 /// The command: `handout --out DIR`.
@@ -97,7 +106,7 @@ pub fn command(args: &[String]) -> Result<ExitCode, String> {
         _ => return Err("handout takes --out DIR, a new or empty folder".into()),
     };
     let count = export(&labs::root(), &out)?;
-    println!(
+    say!(
         "wrote the students' copy ({count} files) to {}; students start with its README.md",
         out.display()
     );

@@ -4,6 +4,14 @@
 //!   student's code.
 //! - `cargo run -p course -- verify`: the project's own tests, as CI runs them.
 
+/// Prints a line to stdout; a reader that stopped reading (`| head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod files;
 mod grade;
 mod handout;
@@ -128,11 +136,15 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
         rows.push(row);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
+        say!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
     } else {
-        println!(
+        say!(
             "{:<6} {:<20} {:>9} {:>7}  {:<22}  first failing test",
-            "lab", "topic", "points", "tests", "progress"
+            "lab",
+            "topic",
+            "points",
+            "tests",
+            "progress"
         );
         for r in &rows {
             let failing = match (&r.compile_error, &r.first_failing) {
@@ -140,7 +152,7 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
                 (None, Some(f)) => f.clone(),
                 (None, None) => "-".into(),
             };
-            println!(
+            say!(
                 "{:<6} {:<20} {:>9} {:>7}  {}  {failing}",
                 r.lab,
                 r.topic,
@@ -149,7 +161,7 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
                 bar(r.points, r.total_points),
             );
         }
-        println!(
+        say!(
             "\nrun one lab's tests with `cargo test -p labNN`; its scenarios with `cargo run -p labNN -- list`"
         );
     }
@@ -160,7 +172,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("--help") | Some("-h") | Some("help") => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
         Some("status") => status(&args[1..]),
@@ -168,9 +180,9 @@ fn main() -> ExitCode {
         Some("handout") => handout::command(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
-        Some(other) => {
-            Err(format!("unknown command {other:?}; the commands are status, grade, handout and verify"))
-        }
+        Some(other) => Err(format!(
+            "unknown command {other:?}; the commands are status, grade, handout and verify"
+        )),
     };
     match result {
         Ok(code) => code,
