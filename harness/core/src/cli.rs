@@ -1,10 +1,14 @@
 //! The lab command line, the same for every lab and solution package:
 //! `cargo run -p labNN -- list | run | trace`.
 
+use crate::NodeId;
 use crate::lab::Lab;
 use crate::node::Protocol;
 use crate::report::{Report, evaluate};
+use crate::time::{Duration, Time};
+use crate::trace::Filter;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -15,8 +19,11 @@ usage:
                                              run one scenario on its graded seeds, one seed, or
                                              seeds 1..=K, and print the report
   run --all [--json]                         run every scenario on its graded seeds
-  trace SCENARIO --seed N [--format text|json]
-                                             print one run's full trace";
+  trace SCENARIO --seed N [--format text|json|html] [--out FILE]
+        [--node nK] [--from TIME] [--to TIME] [--around-violation]
+                                             one run's trace: every event as text or JSON
+                                             lines, or a space-time diagram (html, needs
+                                             --out); TIME is like 1.5s, 250ms or 900us";
 
 /// Why a command stopped early.
 #[derive(Debug)]
@@ -55,6 +62,9 @@ struct Flags {
     json: bool,
     all: bool,
     format: Option<String>,
+    out: Option<PathBuf>,
+    filter: Filter,
+    around_violation: bool,
 }
 
 impl Flags {
@@ -66,10 +76,17 @@ impl Flags {
             ("--json", self.json),
             ("--all", self.all),
             ("--format", self.format.is_some()),
+            ("--out", self.out.is_some()),
+            ("--node", self.filter.node.is_some()),
+            ("--from", self.filter.from.is_some()),
+            ("--to", self.filter.to.is_some()),
+            ("--around-violation", self.around_violation),
         ];
         let allowed: &[&str] = match command {
             "run" => &["--seed", "--seeds", "--json", "--all"],
-            "trace" => &["--seed", "--format"],
+            "trace" => {
+                &["--seed", "--format", "--out", "--node", "--from", "--to", "--around-violation"]
+            }
             _ => &[],
         };
         match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
@@ -93,6 +110,25 @@ fn parse_number(flag: &str, value: Option<String>) -> Result<u64, Usage> {
         .ok_or_else(|| usage(format!("{flag} takes a positive whole number, not {v:?}")))
 }
 
+/// A virtual time such as `1.5s`, `250ms` or `900us`.
+fn parse_time(flag: &str, value: Option<String>) -> Result<Time, Usage> {
+    let v = value.ok_or_else(|| usage(format!("{flag} needs a time after it, like 250ms")))?;
+    let bad = || usage(format!("{flag} takes a time like 1.5s, 250ms or 900us, not {v:?}"));
+    let (number, unit) =
+        v.trim().split_at(v.trim().find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?);
+    let scale = match unit {
+        "s" => 1_000_000.0,
+        "ms" => 1_000.0,
+        "us" => 1.0,
+        _ => return Err(bad()),
+    };
+    let x: f64 = number.parse().map_err(|_| bad())?;
+    if !(x >= 0.0 && x.is_finite()) {
+        return Err(bad());
+    }
+    Ok(Time((x * scale).round() as u64))
+}
+
 fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
     let mut f = Flags {
         positional: Vec::new(),
@@ -101,6 +137,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
         json: false,
         all: false,
         format: None,
+        out: None,
+        filter: Filter::default(),
+        around_violation: false,
     };
     let mut args = args.peekable();
     while let Some(a) = args.next() {
@@ -110,15 +149,31 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--json" => f.json = true,
             "--all" => f.all = true,
             "--format" => {
-                let v = args.next().ok_or_else(|| usage("--format needs text or json after it"))?;
-                if v != "text" && v != "json" {
-                    return Err(usage(format!("--format takes text or json, not {v:?}")));
+                let v = args
+                    .next()
+                    .ok_or_else(|| usage("--format needs text, json or html after it"))?;
+                if !["text", "json", "html"].contains(&v.as_str()) {
+                    return Err(usage(format!("--format takes text, json or html, not {v:?}")));
                 }
                 f.format = Some(v);
             }
+            "--out" => {
+                f.out = Some(args.next().ok_or_else(|| usage("--out needs a file name"))?.into())
+            }
+            "--node" => {
+                let v = args.next().ok_or_else(|| usage("--node needs a node, like n1"))?;
+                let id = v.strip_prefix('n').and_then(|n| n.parse::<u32>().ok());
+                let id =
+                    id.ok_or_else(|| usage(format!("--node takes a node like n1, not {v:?}")))?;
+                f.filter.node = Some(NodeId(id));
+            }
+            "--from" => f.filter.from = Some(parse_time("--from", args.next())?),
+            "--to" => f.filter.to = Some(parse_time("--to", args.next())?),
+            "--around-violation" => f.around_violation = true,
             s if s.starts_with('-') => {
                 return Err(usage(format!(
-                    "unknown option {s:?}; the options are --seed, --seeds, --all, --json and --format"
+                    "unknown option {s:?}; the options are --seed, --seeds, --all, --json, \
+                     --format, --out, --node, --from, --to and --around-violation"
                 )));
             }
             _ => f.positional.push(a),
@@ -224,22 +279,81 @@ impl<P: Protocol> Lab<P> {
                     ExitCode::from(1)
                 })
             }
-            "trace" => {
-                let scenario = self.one_scenario(&f, "trace")?;
-                let seed = f.seed.ok_or_else(|| usage("trace needs --seed N"))?;
-                let run = scenario.run(seed);
-                let json = f.format.as_deref() == Some("json");
-                for e in &run.trace.events {
-                    let line =
-                        if json { run.trace.render_json(e) } else { run.trace.render_text(e) };
-                    writeln!(out, "{line}").map_err(io)?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
+            "trace" => self.trace(f, out),
             other => Err(usage(format!(
                 "unknown command {other:?}; the commands are list, run and trace"
             ))),
         }
+    }
+
+    /// `trace`: one run, filtered, as text, JSON lines or a diagram.
+    fn trace(&self, f: Flags, out: &mut impl Write) -> Result<ExitCode, Usage> {
+        let scenario = self.one_scenario(&f, "trace")?;
+        let seed = f.seed.ok_or_else(|| usage("trace needs --seed N"))?;
+        let format = f.format.as_deref().unwrap_or("text");
+        if format != "html" && f.out.is_some() {
+            return Err(usage(
+                "--out is for --format html; text and json print to standard output",
+            ));
+        }
+        if format == "html" && f.out.is_none() {
+            return Err(usage(
+                "--format html writes a file: give --out FILE, such as --out trace.html",
+            ));
+        }
+        if let Some(node) = f.filter.node.filter(|n| n.index() >= scenario.nodes) {
+            return Err(usage(format!(
+                "{} has nodes n0..n{}, not {node}",
+                scenario.name,
+                scenario.nodes - 1
+            )));
+        }
+        let run = scenario.run(seed);
+        let violation = crate::report::first_violation(&run, &scenario.properties);
+        let mut filter = f.filter.clone();
+        if f.around_violation {
+            match &violation {
+                Some((at, _)) => {
+                    let before =
+                        Duration(scenario.duration.as_micros() / 10).max(Duration::from_millis(50));
+                    let after =
+                        Duration(scenario.duration.as_micros() / 50).max(Duration::from_millis(10));
+                    filter.from = Some(Time(at.as_micros().saturating_sub(before.as_micros())));
+                    filter.to = Some(*at + after);
+                }
+                None => eprintln!(
+                    "note: no property fails on seed {seed} of {}, so the whole run is shown",
+                    scenario.name
+                ),
+            }
+        }
+        let text = match format {
+            "html" => {
+                let title = format!("{} {} seed {seed}", self.id, scenario.name);
+                let v = violation.as_ref().map(|(t, s)| (*t, s.as_str()));
+                crate::diagram::render(&run, &filter, &title, v)
+            }
+            _ => {
+                let mut text = String::new();
+                for e in run.trace.events.iter().filter(|e| filter.keeps(&run.trace, e)) {
+                    text.push_str(&if format == "json" {
+                        run.trace.render_json(e)
+                    } else {
+                        run.trace.render_text(e)
+                    });
+                    text.push('\n');
+                }
+                text
+            }
+        };
+        match &f.out {
+            None => out.write_all(text.as_bytes()).map_err(write_error)?,
+            Some(path) => {
+                write_new_or_own(path, &text)?;
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        Ok(ExitCode::SUCCESS)
     }
 
     /// The lab binary's `main`: parses the arguments and runs the command.
@@ -270,4 +384,24 @@ impl<P: Protocol> Lab<P> {
             }
         }
     }
+}
+
+/// Writes `text` to `path`, unless `path` is a file this tool did not write: nothing a user made
+/// is overwritten without asking.
+fn write_new_or_own(path: &Path, text: &str) -> Result<(), Usage> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let ours = existing.starts_with(crate::diagram::MARKER) || existing.is_empty();
+        if !ours {
+            return Err(usage(format!(
+                "{} exists and was not written by this tool; choose another --out, or remove it first",
+                path.display()
+            )));
+        }
+    } else if path.exists() {
+        return Err(usage(format!(
+            "{} exists and is not a text file; choose another --out",
+            path.display()
+        )));
+    }
+    std::fs::write(path, text).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
 }

@@ -77,6 +77,11 @@ impl<P: Protocol> Lab<P> {
                     "  see its trace:  cargo run -p {} -- trace {} --seed {}\n",
                     self.package, report.scenario, f.seed
                 ));
+                out.push_str(&format!(
+                    "  draw it:        cargo run -p {} -- trace {} --seed {} --format html \
+                     --out {}-{}.html --around-violation\n",
+                    self.package, report.scenario, f.seed, report.scenario, f.seed
+                ));
                 if p.name == RUN_COMPLETES {
                     if let Some(file) =
                         self.student_files.iter().find(|f2| f.evidence.contains(*f2))

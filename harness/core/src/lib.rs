@@ -8,6 +8,7 @@
 pub mod causality;
 pub mod cli;
 pub mod clock;
+pub mod diagram;
 pub mod evidence;
 pub mod faults;
 pub mod history;

@@ -160,6 +160,27 @@ pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdi
         .collect()
 }
 
+/// The run's first violated property: when, and what failed. A run that stopped early violated
+/// "the run completes" at its end.
+pub fn first_violation<P: Protocol>(
+    run: &Run<P>,
+    properties: &[Property<P>],
+) -> Option<(Time, String)> {
+    if let Some(why) = &run.aborted {
+        return Some((run.end, format!("{RUN_COMPLETES}: {why}")));
+    }
+    properties
+        .iter()
+        .zip(judge(run, properties))
+        .filter_map(|(p, v)| match v {
+            Verdict::Holds => None,
+            Verdict::Fails { at, evidence } => {
+                Some((at.unwrap_or(run.end), format!("{}: {evidence}", p.name)))
+            }
+        })
+        .min_by_key(|(at, _)| *at)
+}
+
 /// Runs `seed` twice and compares the traces event by event.
 pub fn replay_check<P: Protocol>(scenario: &Scenario<P>, seed: u64) -> Verdict {
     let a = scenario.run(seed);

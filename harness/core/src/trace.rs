@@ -315,3 +315,31 @@ impl<P: Protocol> Trace<P> {
         value.to_string()
     }
 }
+
+/// Which events of a trace to show: those of one node, within a window of virtual time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only events that concern this node (a message concerns both its ends); events that
+    /// concern no single node (a partition, a network change) are always kept.
+    pub node: Option<NodeId>,
+    /// Nothing before this time.
+    pub from: Option<Time>,
+    /// Nothing after this time.
+    pub to: Option<Time>,
+}
+
+impl Filter {
+    /// Whether `event` passes.
+    pub fn keeps<P: Protocol>(&self, trace: &Trace<P>, event: &Event<P>) -> bool {
+        if self.from.is_some_and(|f| event.at < f) || self.to.is_some_and(|t| event.at > t) {
+            return false;
+        }
+        match self.node {
+            None => true,
+            Some(n) => match trace.nodes_of(&event.kind) {
+                (None, None) => true,
+                (a, b) => a == Some(n) || b == Some(n),
+            },
+        }
+    }
+}
