@@ -231,7 +231,15 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     let verdicts = judge(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
                     let outcome = match &scenario.outcome {
-                        Some(describe) if seed == first_seed && aborted.is_none() => describe(&run),
+                        // It may call student code (a comparison): a panic is shown, not fatal.
+                        Some(describe) if seed == first_seed && aborted.is_none() => {
+                            crate::panics::catch(|| describe(&run)).unwrap_or_else(|caught| {
+                                vec![format!(
+                                    "(no outcome: panicked at {}: {})",
+                                    caught.location, caught.message
+                                )]
+                            })
+                        }
                         _ => Vec::new(),
                     };
                     drop(run);

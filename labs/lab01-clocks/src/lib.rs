@@ -162,12 +162,14 @@ pub mod timing {
     /// The largest backward step of one wall clock in one run.
     pub const MAX_BACKWARD_STEP: Duration = Duration::from_millis(10);
 
-    /// The bound on l minus the wall clock for a run of `duration`: two clocks differ by at most
-    /// twice the offset, plus twice the drift accumulated over the run, plus twice the largest
-    /// backward step (one behind, one ahead of it).
+    /// The bound on l minus the wall clock for a run of `duration`. l is a reading some node's
+    /// wall clock gave at or before now; two clocks differ by at most twice the offset plus
+    /// twice the drift accumulated over the run, and the reading node's own backward step can
+    /// put its clock further behind. (Another node stepping back later only lowers its future
+    /// readings, never the old one l came from.)
     pub fn max_skew(duration: Duration) -> Duration {
         let drift = Duration(duration.as_micros() * MAX_DRIFT_PPM / 1_000_000);
-        MAX_OFFSET.times(2) + drift.times(2) + MAX_BACKWARD_STEP.times(2)
+        MAX_OFFSET.times(2) + drift.times(2) + MAX_BACKWARD_STEP
     }
 }
 

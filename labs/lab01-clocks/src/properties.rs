@@ -426,8 +426,8 @@ pub fn hlc_close_to_wall(duration: Duration) -> Property<Clocks> {
     Property::new(
         "l stays within the skew bound of the wall clock",
         "For every event, wall <= l <= wall + max_skew, where max_skew = 2 x MAX_OFFSET + 2 x \
-         MAX_DRIFT x the run's length + 2 x MAX_BACKWARD_STEP: l is a wall-clock reading of some \
-         node, and no two wall clocks are further apart than that.",
+         MAX_DRIFT x the run's length + MAX_BACKWARD_STEP: l is an earlier wall-clock reading of \
+         some node, and no wall clock runs further ahead of another than that.",
         "not taking the maximum with the wall clock; adding to l instead of to c.",
         move |run: &Run<Clocks>| {
             let events = stamped_events(run);
@@ -481,12 +481,12 @@ pub fn hlc_respects_causality() -> Property<Clocks> {
 }
 
 /// c is bounded as Kulkarni et al. prove: it never exceeds the number of events that happened
-/// before with the same l.
+/// before with the same l (the paper's bound on c).
 pub fn hlc_counter_bounded() -> Property<Clocks> {
     Property::new(
         "c counts only earlier events with the same l",
-        "For every event f, c(f) <= the number of events g with g -> f and l(g) = l(f) (Kulkarni \
-         et al., 2014, theorem 3): c grows only along a causal chain that keeps l fixed.",
+        "For every event f, c(f) <= the number of events g with g -> f and l(g) = l(f), as \
+         Kulkarni et al. (2014) prove: c grows only along a causal chain that keeps l fixed.",
         "incrementing c on every event instead of resetting it when l moves forward.",
         |run: &Run<Clocks>| {
             let events = stamped_events(run);
@@ -512,6 +512,28 @@ pub fn hlc_counter_bounded() -> Property<Clocks> {
                 }
             }
             Verdict::Holds
+        },
+    )
+}
+
+/// The scenario's fault: wall clocks that disagree by more than a millisecond at some event.
+pub fn wall_clocks_skewed() -> Property<Clocks> {
+    Property::new(
+        "the wall clocks were skewed",
+        "The scenario is about skewed clocks, so on every seed some two nodes' wall clocks must \
+         disagree by more than 1ms (each clock's error measured against virtual time).",
+        "none: the harness draws the offsets; report this if it fails.",
+        |run: &Run<Clocks>| {
+            let errors: Vec<i64> = stamped_events(run)
+                .iter()
+                .map(|e| e.event.wall - harness::clock::WALL_EPOCH_MICROS - e.at.as_micros() as i64)
+                .collect();
+            let spread = errors.iter().max().zip(errors.iter().min()).map_or(0, |(a, b)| a - b);
+            if spread > 1_000 {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("the wall clocks disagreed by only {spread}us"))
+            }
         },
     )
 }

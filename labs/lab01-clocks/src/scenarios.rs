@@ -124,29 +124,40 @@ fn random_actions(
     Schedule(schedule)
 }
 
-/// Wall clocks as part C's contract allows: offsets, drift.
+/// Wall clocks as part C's contract allows: offsets and drift. One clock is at least half the
+/// largest offset ahead and another as far behind, so every seed has clocks that disagree.
 fn skewed_clocks(rng: &mut Rng, nodes: usize) -> Vec<Clock> {
     let offset = timing::MAX_OFFSET.as_micros() as i64;
     let drift = timing::MAX_DRIFT_PPM as i64;
     (0..nodes)
-        .map(|_| Clock {
-            drift_ppm: (rng.between(0, 2 * drift as u64) as i64 - drift) as i32,
-            wall_offset_micros: rng.between(0, 2 * offset as u64) as i64 - offset,
+        .map(|i| {
+            let (low, span) = match i {
+                0 => (offset / 2, offset / 2),
+                1 => (-offset, offset / 2),
+                _ => (-offset, 2 * offset),
+            };
+            Clock {
+                drift_ppm: (rng.between(0, 2 * drift as u64) as i64 - drift) as i32,
+                wall_offset_micros: low + rng.between(0, span as u64) as i64,
+            }
         })
         .collect()
 }
 
-/// A crash of `node` somewhere in the run and its restart, with a send to it from every other
-/// node while it is down (so the crash is felt).
+/// A crash of `node` in the first half of the actions' `window` and its restart 50-100ms later,
+/// with sends to it from every other node while it is down (so the crash is felt) and actions
+/// left for it after the restart (so the recovery is tested).
 fn crash_and_restart(
     rng: &mut Rng,
     nodes: usize,
     node: NodeId,
+    window: Duration,
     actions: &mut Schedule<Action>,
 ) -> Vec<Fault> {
-    let crash = Time::from_millis(rng.between(100, 300));
-    let restart = crash + Duration::from_millis(rng.between(50, 150));
-    debug_assert!(restart - crash > LOSSY.delay.upper_bound());
+    let latest_crash = window.as_micros() / 2 - 100_000;
+    let crash =
+        Time::from_millis(10) + Duration(rng.between(window.as_micros() / 10, latest_crash));
+    let restart = crash + Duration::from_millis(rng.between(50, 100));
     // Three sends from every other node, early enough to arrive while it is still down.
     let latest = restart - crash - LOSSY.delay.upper_bound();
     for other in (0..nodes as u32).map(NodeId).filter(|n| *n != node) {
@@ -210,8 +221,13 @@ impl Spec {
         let faults = match kind {
             Kind::WorkedExample => "none; every message takes exactly 5ms",
             Kind::Lossy => "the network loses 15% and duplicates 20% of messages, delays 1-20ms",
+            Kind::Restart if part == Part::C => {
+                "skewed, drifting wall clocks; the lossy network; n2 crashes in the first half of \
+                 the run and restarts 50-100ms later"
+            }
             Kind::Restart => {
-                "the lossy network, and n2 crashes at 100-300ms and restarts 50-150ms later"
+                "the lossy network, and n2 crashes in the first half of the run and restarts \
+                 50-100ms later"
             }
             Kind::Skewed => "wall clocks offset by up to 5ms and drifting up to 200ppm",
             Kind::BackwardSteps => {
@@ -248,13 +264,14 @@ impl Spec {
                 }
             }
             if crashes {
-                faults.extend(crash_and_restart(rng, nodes, NodeId(2), &mut actions));
+                faults.extend(crash_and_restart(rng, nodes, NodeId(2), window, &mut actions));
             }
             Plan { faults, clocks, workload: Box::new(actions) }
         });
         let mut properties = for_part::<C::Vector>(part, duration);
         let evidence: Vec<Property<Clocks>> = match kind {
-            Kind::WorkedExample | Kind::Skewed => Vec::new(),
+            Kind::WorkedExample => Vec::new(),
+            Kind::Skewed => vec![crate::properties::wall_clocks_skewed()],
             Kind::Lossy => {
                 vec![harness::evidence::messages_lost(), harness::evidence::messages_duplicated()]
             }

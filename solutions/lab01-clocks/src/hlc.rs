@@ -3,7 +3,7 @@
 use crate::{Hlc, HybridClock};
 use serde::{Deserialize, Serialize};
 
-/// A hybrid logical clock (Kulkarni, Demirbas, Madeppa, Avva and Leone, 2014): `l` is the
+/// A hybrid logical clock (Kulkarni, Demirbas, Madappa, Avva and Leone, 2014): `l` is the
 /// largest wall-clock reading heard of, so it stays within the clock skew of physical time;
 /// `c` orders events that share an `l`, so causality is never contradicted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
