@@ -343,3 +343,25 @@ impl Filter {
         }
     }
 }
+
+/// How to show a trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// A space-time diagram in one HTML page.
+    Html,
+}
+
+/// What to show of a trace, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The format.
+    pub format: Format,
+    /// Which events.
+    pub filter: Filter,
+    /// Narrow the window to the first violated property.
+    pub around_violation: bool,
+}
