@@ -161,7 +161,7 @@ fn the_evidence_reads_as_a_few_lines_with_clients_times_and_values() {
         v.lines(&m, &h),
         vec![
             "not linearizable: the longest linearizable prefix found has 3 of the 4 operations",
-            "  it is process 1 write 1 (lines 1-2), process 2 write 2 (lines 3-4), process 4 \
+            "  it is: process 1 write 1 (lines 1-2), process 2 write 2 (lines 3-4), process 4 \
              write 3 (line 6-(never answered), outcome unknown)",
             "  after it the register holds 3, and no operation that could come next can take \
              effect:",
@@ -189,14 +189,16 @@ fn the_html_page_draws_every_client_and_marks_the_offending_operation() {
     assert_eq!(page.matches("class=\"op ok stuck\"").count(), 1, "one offending operation");
     assert_eq!(page.matches("class=\"op ok prefix\"").count(), 2, "two in the prefix");
     assert!(page.contains("read -&gt; 1"));
-    assert!(page.contains("id=\"deadline\""));
+    assert!(page.contains("class=\"op ok stuck\" id=\"first-stuck\""), "scrolled into view");
+    assert!(page.contains("✗ read -&gt; 1</text>"), "the offending read is labelled");
+    assert!(page.contains("class=\"deadline\""));
     // Self-contained: nothing is fetched.
     for fetch in ["src=", "href=", "@import", "url(", "fetch("] {
         assert!(!page.contains(fetch), "the page must not fetch anything ({fetch})");
     }
     let fine = html::page(&m, &history_of(vec![write(1, 1, 2, 1)]), &Answer::Holds, "ok");
     assert!(fine.contains("<span class=\"good\">consistent</span>"));
-    assert!(!fine.contains("stuck\""));
+    assert!(!fine.contains("op ok stuck"), "nothing is marked on a consistent history");
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! - `cargo run -p course -- status [--lab NN] [--json]`: where every lab stands, run on the
 //!   student's code.
 //! - `cargo run -p course -- verify`: the project's own tests, as CI runs them.
+//! - `cargo run --release -p course -- check-history --model cas-register|kv [--html DIR] FILE...`:
+//!   whether recorded histories are linearizable.
 
+mod check_history;
 mod labs;
 mod verify;
 
@@ -15,7 +18,11 @@ const USAGE: &str = "\
 usage: cargo run -p course -- COMMAND
   status [--lab NN] [--json]   run every lab's scenarios on your code and show where each stands
   verify                       the project's own tests: formatting, lints, the harness, every
-                               solution, the stub and bug proofs, the benches (what CI runs)";
+                               solution, the stub and bug proofs, the benches (what CI runs)
+  check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
+                               whether each history (a Jepsen etcd or EDN log, or the harness's
+                               JSON lines) is linearizable; --html draws each one as a web page;
+                               exit 0 if all are, 1 if any is not or is unknown, 2 on bad input";
 
 /// The cargo that ran us (so nested builds use the same toolchain), or `cargo`.
 pub fn cargo() -> Command {
@@ -163,9 +170,10 @@ fn main() -> ExitCode {
         Some("status") => status(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
-        Some(other) => {
-            Err(format!("unknown command {other:?}; the commands are status and verify"))
-        }
+        Some("check-history") => check_history::run(&args[1..]),
+        Some(other) => Err(format!(
+            "unknown command {other:?}; the commands are status, verify and check-history"
+        )),
     };
     match result {
         Ok(code) => code,

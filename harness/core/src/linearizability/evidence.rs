@@ -46,6 +46,11 @@ pub(crate) fn describe_op<M: Model>(
     format!("process {} {what} ({when}{unknown})", op.process)
 }
 
+/// "1 operation", "3 operations".
+fn operations(n: usize) -> String {
+    if n == 1 { "1 operation".into() } else { format!("{n} operations") }
+}
+
 impl Violation {
     /// When the violation became certain: the completion of the operation that had to come next.
     pub fn deadline<I, O>(&self, history: &History<I, O>) -> Option<Time> {
@@ -65,10 +70,10 @@ impl Violation {
             format!("{}from the start, where {}", self.where_(), self.state)
         } else {
             format!(
-                "{}after the longest {} prefix found ({} operations), where {}",
+                "{}after the longest {} prefix found ({}), where {}",
                 self.where_(),
                 self.guarantee.adjective(),
-                self.prefix.len(),
+                operations(self.prefix.len()),
                 self.state
             )
         };
@@ -95,8 +100,8 @@ impl Violation {
         history: &History<M::Input, M::Output>,
     ) -> Vec<String> {
         let scope = match &self.part {
-            Some(k) => format!("key {k:?}'s {} operations", self.ops.len()),
-            None => format!("the {} operations", self.ops.len()),
+            Some(k) => format!("key {k:?}'s {}", operations(self.ops.len())),
+            None => format!("the {}", operations(self.ops.len())),
         };
         let mut lines = vec![format!(
             "not {}: the longest {} prefix found has {} of {scope}",
@@ -109,7 +114,7 @@ impl Violation {
             let tail = &self.prefix[self.prefix.len().saturating_sub(SHOWN)..];
             let ops: Vec<String> =
                 tail.iter().map(|&i| describe_op(model, history, &history.ops[i])).collect();
-            let lead = if self.prefix.len() > SHOWN { "it ends ..., " } else { "it is " };
+            let lead = if self.prefix.len() > SHOWN { "its last operations: " } else { "it is: " };
             lines.push(format!("  {lead}{}", ops.join(", ")));
         }
         lines.push(format!(

@@ -27,11 +27,13 @@ fn escape(s: &str) -> String {
     out
 }
 
-const ROW: f64 = 30.0;
+const ROW: f64 = 26.0;
 const BAR: f64 = 18.0;
-const TOP: f64 = 34.0;
-const STEP: f64 = 16.0;
+const AXIS: f64 = 30.0;
+const LABELS: f64 = 110.0;
+const STEP: f64 = 20.0;
 const CHAR: f64 = 6.6;
+const CALLOUT_CHAR: f64 = 7.4;
 
 /// How an operation is drawn.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,7 +85,8 @@ pub fn page<M: Model>(
     }
     let column: BTreeMap<Time, usize> = times.iter().enumerate().map(|(c, t)| (*t, c)).collect();
     let columns = times.len().max(1);
-    let width = (columns as f64 + 2.0) * STEP;
+    // Room on the right for the label beside an offending operation.
+    let width = (columns as f64 + 2.0) * STEP + 180.0;
     let x = |t: Time| (column[&t] as f64 + 0.5) * STEP;
     let right_end = width - 4.0;
 
@@ -95,50 +98,64 @@ pub fn page<M: Model>(
     };
     let row_of: BTreeMap<ProcessId, usize> =
         processes.iter().enumerate().map(|(r, p)| (*p, r)).collect();
-    let height = TOP + processes.len() as f64 * ROW + 10.0;
+    let height = processes.len() as f64 * ROW + 6.0;
+    let deadline = violation.and_then(|v| v.deadline(history)).map(x);
 
-    let mut svg = String::new();
+    // The time axis, a tick and a label every hundred pixels or so; it stays on top as the chart
+    // scrolls.
+    let every = (110.0 / STEP).ceil() as usize;
+    let mut axis = String::new();
     let _ = write!(
-        svg,
+        axis,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{AXIS}">"#
+    );
+    let mut lanes = String::new();
+    let _ = write!(
+        lanes,
         r#"<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}">"#
     );
-    for (r, _) in processes.iter().enumerate() {
-        let y = TOP + r as f64 * ROW;
+    for r in 0..processes.len() {
+        let y = r as f64 * ROW;
         let class = if r % 2 == 0 { "lane even" } else { "lane" };
         let _ = write!(
-            svg,
+            lanes,
             r#"<rect class="{class}" x="0" y="{y:.1}" width="{width:.0}" height="{ROW}"/>"#
         );
     }
-    // A time axis: a tick with its label every so many columns.
-    let every = (columns / 12).max(1);
-    for (c, t) in times.iter().enumerate() {
-        if c % every != 0 {
-            continue;
-        }
+    for (c, t) in times.iter().enumerate().step_by(every) {
         let tx = (c as f64 + 0.5) * STEP;
-        let label = escape(&history.timeline.show(*t));
         let _ = write!(
-            svg,
-            r#"<line class="tick" x1="{tx:.1}" y1="{a:.1}" x2="{tx:.1}" y2="{height:.0}"/><text class="axis" x="{tx:.1}" y="14">{label}</text>"#,
-            a = TOP - 12.0
+            axis,
+            r#"<line class="tick" x1="{tx:.1}" y1="20" x2="{tx:.1}" y2="{AXIS}"/><text class="axis" x="{lx:.1}" y="14">{}</text>"#,
+            escape(&history.timeline.show(*t)),
+            lx = tx + 3.0,
+        );
+        let _ = write!(
+            lanes,
+            r#"<line class="tick" x1="{tx:.1}" y1="0" x2="{tx:.1}" y2="{height:.0}"/>"#
         );
     }
-    if let Some(at) = violation.and_then(|v| v.deadline(history)) {
-        let dx = x(at);
+    if let Some(dx) = deadline {
         let _ = write!(
-            svg,
-            r#"<line id="deadline" class="deadline" x1="{dx:.1}" y1="{y1:.1}" x2="{dx:.1}" y2="{height:.0}"/><text class="deadline-label" x="{lx:.1}" y="28">no order fits past here</text>"#,
-            y1 = TOP - 16.0,
-            lx = dx + 4.0
+            axis,
+            r#"<line class="deadline" x1="{dx:.1}" y1="16" x2="{dx:.1}" y2="{AXIS}"/><text class="deadline-label" x="{lx:.1}" y="27">no order fits past here</text>"#,
+            lx = dx + 5.0
+        );
+        let _ = write!(
+            lanes,
+            r#"<line class="deadline" x1="{dx:.1}" y1="0" x2="{dx:.1}" y2="{height:.0}"/>"#
         );
     }
+    axis.push_str("</svg>");
 
+    let first_stuck = violation.and_then(|v| v.stuck.first().copied());
+    let mut stuck_processes: BTreeSet<ProcessId> = BTreeSet::new();
+    let mut callouts = String::new();
     let mut details: Vec<String> = Vec::with_capacity(shown.len());
     for &i in &shown {
         let op = &history.ops[i];
         let r = row_of[&op.process];
-        let y = TOP + r as f64 * ROW + (ROW - BAR) / 2.0;
+        let y = r as f64 * ROW + (ROW - BAR) / 2.0;
         let x0 = x(op.invoked) - STEP * 0.35;
         let (x1, open) = match op.ended() {
             Some(t) if !matches!(op.outcome, Outcome::Info(_)) => (x(t) + STEP * 0.35, false),
@@ -157,39 +174,47 @@ pub fn page<M: Model>(
             Role::Other => {}
         }
         let what = model.describe(&op.input, op.outcome.output());
-        let detail = describe_op(model, history, op);
         let note = match role {
-            Role::Prefix(n) => format!(" #{n} in the prefix found"),
-            Role::Stuck if violation.and_then(|v| v.stuck.first()) == Some(&i) => {
-                " cannot take effect after the prefix, and had to come next".to_string()
+            Role::Prefix(n) => format!(": #{n} in the longest prefix found"),
+            Role::Stuck if first_stuck == Some(i) => {
+                ": cannot take effect after the prefix, and had to come next".to_string()
             }
-            Role::Stuck => " cannot take effect after the prefix".to_string(),
+            Role::Stuck => ": cannot take effect after the prefix".to_string(),
             Role::Other => String::new(),
         };
-        details.push(format!("{detail}{note}"));
+        let detail = format!("{}{note}", describe_op(model, history, op));
+        let id = if first_stuck == Some(i) { r#" id="first-stuck""# } else { "" };
         let _ = write!(
-            svg,
-            r#"<g class="{class}" data-i="{d}"><title>{t}</title><rect x="{x0:.1}" y="{y:.1}" width="{w:.1}" height="{BAR}" rx="3"/>"#,
-            d = details.len() - 1,
-            t = escape(&format!("{detail}{note}")),
+            lanes,
+            r#"<g class="{class}"{id} data-i="{d}"><title>{t}</title><rect x="{x0:.1}" y="{y:.1}" width="{w:.1}" height="{BAR}" rx="3"/>"#,
+            d = details.len(),
+            t = escape(&detail),
         );
-        let label = match role {
-            Role::Prefix(n) => format!("{n}: {what}"),
-            _ => what,
-        };
+        details.push(detail);
+        // The label: the description, or for a prefix operation its number first; cut to fit.
         let fits = ((w - 6.0) / CHAR).floor().max(0.0) as usize;
-        let text: String = if label.chars().count() <= fits {
-            label
-        } else if fits >= 4 {
-            let mut t: String = label.chars().take(fits - 1).collect();
-            t.push('…');
-            t
-        } else {
-            String::new()
+        let text = match role {
+            Role::Prefix(n) => {
+                let full = format!("{n}: {what}");
+                if full.chars().count() <= fits {
+                    full
+                } else if n.to_string().len() <= fits {
+                    n.to_string()
+                } else {
+                    String::new()
+                }
+            }
+            _ if what.chars().count() <= fits => what.clone(),
+            _ if fits >= 4 => {
+                let mut t: String = what.chars().take(fits - 1).collect();
+                t.push('…');
+                t
+            }
+            _ => String::new(),
         };
         if !text.is_empty() {
             let _ = write!(
-                svg,
+                lanes,
                 r#"<text x="{tx:.1}" y="{ty:.1}">{}</text>"#,
                 escape(&text),
                 tx = x0 + 3.0,
@@ -198,24 +223,47 @@ pub fn page<M: Model>(
         }
         if open {
             let _ = write!(
-                svg,
+                lanes,
                 r#"<text class="open" x="{tx:.1}" y="{ty:.1}">?</text>"#,
                 tx = right_end - 9.0,
                 ty = y + 13.0
             );
         }
-        svg.push_str("</g>");
+        lanes.push_str("</g>");
+        // An offending operation always shows what it did, beside its bar, on top of the rest.
+        if role == Role::Stuck {
+            stuck_processes.insert(op.process);
+            // On an opaque box, so it stays legible over the row's later bars.
+            let label = format!("✗ {what}");
+            let _ = write!(
+                callouts,
+                r#"<rect class="callout-box" x="{bx:.1}" y="{by:.1}" width="{bw:.1}" height="{bh:.1}" rx="3"/><text class="callout" x="{tx:.1}" y="{ty:.1}">{}</text>"#,
+                escape(&label),
+                bx = x1 + 4.0,
+                by = y - 2.0,
+                bw = label.chars().count() as f64 * CALLOUT_CHAR + 10.0,
+                bh = BAR + 4.0,
+                tx = x1 + 9.0,
+                ty = y + 13.5
+            );
+        }
     }
-    svg.push_str("</svg>");
+    lanes.push_str(&callouts);
+    lanes.push_str("</svg>");
 
     let mut labels = String::new();
     let _ = write!(
         labels,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="110" height="{height:.0}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{LABELS}" height="{height:.0}">"#
     );
     for (r, p) in processes.iter().enumerate() {
-        let y = TOP + r as f64 * ROW + ROW / 2.0 + 4.0;
-        let _ = write!(labels, r#"<text class="process" x="104" y="{y:.1}">process {p}</text>"#);
+        let y = r as f64 * ROW + ROW / 2.0 + 4.0;
+        let class = if stuck_processes.contains(p) { "process stuck-row" } else { "process" };
+        let _ = write!(
+            labels,
+            r#"<text class="{class}" x="{lx}" y="{y:.1}">process {p}</text>"#,
+            lx = LABELS - 8.0
+        );
     }
     labels.push_str("</svg>");
 
@@ -246,18 +294,22 @@ pub fn page<M: Model>(
 <title>{title_e}: {verdict}</title>
 <style>
 body {{ font: 14px/1.4 system-ui, sans-serif; margin: 16px 20px; color: #1d232a; background: #fff; }}
-h1 {{ font-size: 20px; margin: 0 0 6px; }}
+h1 {{ font-size: 20px; margin: 0 0 6px; overflow-wrap: anywhere; }}
 h1 .bad {{ color: #b3261e; }} h1 .good {{ color: #1e7b34; }}
 pre {{ background: #f6f7f9; border: 1px solid #dde1e6; padding: 10px 12px; white-space: pre-wrap; margin: 8px 0; }}
 .legend span {{ display: inline-block; margin-right: 16px; }}
 .swatch {{ display: inline-block; width: 26px; height: 12px; border-radius: 3px; vertical-align: -1px; margin-right: 5px; }}
-.chart {{ display: flex; border: 1px solid #dde1e6; margin-top: 8px; }}
-.labels {{ flex: none; background: #fff; border-right: 1px solid #dde1e6; }}
-.scroll {{ overflow-x: auto; flex: 1; }}
+.chart {{ border: 1px solid #dde1e6; margin-top: 8px; overflow: auto; max-height: 72vh; }}
+.grid {{ display: grid; grid-template-columns: {LABELS}px max-content; width: max-content; }}
+.corner {{ position: sticky; top: 0; left: 0; z-index: 3; background: #fff; border-bottom: 1px solid #dde1e6; border-right: 1px solid #dde1e6; }}
+.axis-row {{ position: sticky; top: 0; z-index: 2; background: #fff; border-bottom: 1px solid #dde1e6; }}
+.labels {{ position: sticky; left: 0; z-index: 2; background: #fff; border-right: 1px solid #dde1e6; }}
+svg {{ display: block; }}
 .lane {{ fill: #ffffff; }} .lane.even {{ fill: #f4f6f8; }}
 .tick {{ stroke: #e3e6ea; stroke-width: 1; }}
-.axis {{ font-size: 10px; fill: #6b7480; text-anchor: middle; }}
+.axis {{ font-size: 10px; fill: #6b7480; }}
 .process {{ font-size: 12px; fill: #39424d; text-anchor: end; font-family: ui-monospace, monospace; }}
+.process.stuck-row {{ fill: #b3261e; font-weight: bold; }}
 .op rect {{ stroke-width: 1; }}
 .op text {{ font: 11px ui-monospace, monospace; fill: #1d232a; pointer-events: none; }}
 .op.ok rect {{ fill: #cfe3fb; stroke: #5b8fd0; }}
@@ -268,7 +320,9 @@ pre {{ background: #f6f7f9; border: 1px solid #dde1e6; padding: 10px 12px; white
 .op.stuck rect {{ fill: #f9c9c5; stroke: #b3261e; stroke-width: 2.5; }}
 .op.stuck text {{ fill: #7a1510; font-weight: bold; }}
 .op text.open {{ fill: #9a7414; font-weight: bold; }}
-.op:hover rect, .op.sel rect {{ stroke: #111; stroke-width: 2.5; }}
+.op:hover rect {{ stroke: #111; stroke-width: 2.5; }}
+.callout {{ font: bold 12px ui-monospace, monospace; fill: #b3261e; pointer-events: none; }}
+.callout-box {{ fill: #fff; stroke: #b3261e; stroke-width: 1.5; pointer-events: none; }}
 .deadline {{ stroke: #b3261e; stroke-width: 2; stroke-dasharray: 6 4; }}
 .deadline-label {{ font-size: 11px; fill: #b3261e; font-weight: bold; }}
 #detail {{ min-height: 1.4em; margin-top: 6px; font-family: ui-monospace, monospace; font-size: 13px; }}
@@ -276,7 +330,7 @@ pre {{ background: #f6f7f9; border: 1px solid #dde1e6; padding: 10px 12px; white
 </head>
 <body>
 <h1>{title_e}: <span class="{verdict_class}">{verdict}</span></h1>
-<div>Drawn: {scope_e}. Each bar runs from an operation's invocation to its reply; time runs left to right (in event order).</div>
+<div>Drawn: {scope_e}. One row per client; each bar runs from an operation's invocation to its reply, in event order from left to right. Point at a bar to read it.</div>
 {evidence_block}
 <div class="legend">
 <span><i class="swatch" style="background:#d3efd9;border:1px solid #4c9a62"></i>in the longest prefix found (numbered in its order)</span>
@@ -285,8 +339,11 @@ pre {{ background: #f6f7f9; border: 1px solid #dde1e6; padding: 10px 12px; white
 <span><i class="swatch" style="background:#fdf1d6;border:1px dashed #c99a2e"></i>outcome unknown (may take effect later, or never)</span>
 <span><i class="swatch" style="background:#eceef1;border:1px solid #a4abb5"></i>failed (did not take effect)</span>
 </div>
-<div class="chart"><div class="labels">{labels}</div><div class="scroll" id="scroll">{svg}</div></div>
-<div id="detail">Point at an operation to read it.</div>
+<div class="chart" id="chart"><div class="grid">
+<div class="corner"></div><div class="axis-row">{axis}</div>
+<div class="labels">{labels}</div><div>{lanes}</div>
+</div></div>
+<div id="detail"></div>
 <script>
 (function () {{
   var details = {details_json};
@@ -297,11 +354,14 @@ pre {{ background: #f6f7f9; border: 1px solid #dde1e6; padding: 10px 12px; white
       box.textContent = details[+e.currentTarget.getAttribute("data-i")];
     }});
   }}
-  var line = document.getElementById("deadline");
-  var scroll = document.getElementById("scroll");
-  if (line && scroll) {{
-    var x = parseFloat(line.getAttribute("x1"));
-    scroll.scrollLeft = Math.max(0, x - scroll.clientWidth * 0.6);
+  // Bring the operation that had to come next into view.
+  var stuck = document.getElementById("first-stuck");
+  var chart = document.getElementById("chart");
+  if (stuck && chart) {{
+    var b = stuck.querySelector("rect").getBBox();
+    chart.scrollLeft = Math.max(0, b.x + {LABELS} - chart.clientWidth * 0.6);
+    chart.scrollTop = Math.max(0, b.y + {AXIS} - chart.clientHeight * 0.5);
+    box.textContent = details[+stuck.getAttribute("data-i")];
   }}
 }})();
 </script>
