@@ -113,13 +113,14 @@ impl Timeline {
         }
     }
 
-    /// An interval as a person reads it: `0.001200s-0.001500s`, `lines 12-15`, or an open end.
+    /// An interval as a person reads it: `0.001200s-0.001500s`, `lines 12-15`, or, with no
+    /// end, `from line 12`.
     pub fn span(self, from: Time, to: Option<Time>) -> String {
         match (self, to) {
             (Timeline::Virtual, Some(to)) => format!("{from}-{to}"),
-            (Timeline::Virtual, None) => format!("{from}-(never answered)"),
+            (Timeline::Virtual, None) => format!("from {from}"),
             (Timeline::Lines, Some(to)) => format!("lines {}-{}", from.0, to.0),
-            (Timeline::Lines, None) => format!("line {}-(never answered)", from.0),
+            (Timeline::Lines, None) => format!("from line {}", from.0),
         }
     }
 }
@@ -393,6 +394,7 @@ mod tests {
     #[test]
     fn timelines_show_lines_or_seconds() {
         assert_eq!(Timeline::Lines.span(Time(3), Some(Time(9))), "lines 3-9");
+        assert_eq!(Timeline::Lines.span(Time(3), None), "from line 3");
         assert_eq!(Timeline::Virtual.show(Time(1_500)), "0.001500s");
     }
 }

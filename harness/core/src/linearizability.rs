@@ -16,6 +16,18 @@
 //!
 //! A search that exceeds its step budget answers [`Answer::Unknown`]. Grading treats that as a
 //! failure, never as a pass.
+//!
+//! References:
+//! - M. Herlihy and J. Wing, "Linearizability: a correctness condition for concurrent objects",
+//!   ACM TOPLAS 12(3), 1990.
+//! - J. Wing and C. Gong, "Testing and verifying concurrent objects", JPDC 17(1-2), 1993.
+//! - G. Lowe, "Testing for linearizability", Concurrency and Computation: Practice and
+//!   Experience 29(4), 2017.
+//! - A. Horn and D. Kroening, "Faster linearizability checking via P-compositionality",
+//!   FORTE 2015.
+//! - L. Lamport, "How to make a multiprocessor computer that correctly executes multiprocess
+//!   programs", IEEE Transactions on Computers C-28(9), 1979.
+//! - P. Gibbons and E. Korach, "Testing shared memories", SIAM Journal on Computing 26(4), 1997.
 
 mod evidence;
 pub mod html;
@@ -93,12 +105,13 @@ impl fmt::Display for Exhausted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the {} checker gave up after {} steps",
+            "the {} checker gave up after {} step{}",
             match self.guarantee {
                 Guarantee::Linearizability => "linearizability",
                 Guarantee::SequentialConsistency => "sequential consistency",
             },
-            self.steps
+            self.steps,
+            if self.steps == 1 { "" } else { "s" }
         )?;
         if let Some(p) = &self.part {
             write!(f, " on key {p:?}")?;
@@ -146,7 +159,8 @@ fn pending<'h, M: Model>(
     let mut out = Vec::with_capacity(history.ops.len());
     for (index, op) in history.ops.iter().enumerate() {
         let (output, ret) = match &op.outcome {
-            Outcome::Ok(t, o) => (Some(o), Some(*t)),
+            // A completion recorded before its invocation (a hand-made history) counts as at it.
+            Outcome::Ok(t, o) => (Some(o), Some((*t).max(op.invoked))),
             Outcome::Fail(_) => continue,
             Outcome::Info(_) if model.is_read_only(&op.input) => continue,
             Outcome::Info(_) => (None, None),
@@ -160,7 +174,7 @@ fn pending<'h, M: Model>(
             ret,
         });
     }
-    // The searches want invocation order; a history is kept in it, but a hand-built one may not be.
+    // The searches want invocation order; a history is kept in it, a hand-made one may not be.
     out.sort_by_key(|p| p.call);
     out
 }

@@ -90,6 +90,7 @@ fn reading_two_writes_of_one_client_backwards_is_not_sequentially_consistent() {
     let Answer::Violated(v) = sc(&h) else { panic!("expected a violation") };
     assert_eq!(v.guarantee, Guarantee::SequentialConsistency);
     assert_eq!(v.stuck, vec![3], "the second read cannot follow anything the first allows");
+    assert_eq!(v.deadline(&h), None, "without real time, no instant is to blame");
     assert_eq!(
         v.summary(&Register::<i64>::new(), &h),
         "after the longest sequentially consistent prefix found (3 operations), where the \
@@ -162,7 +163,7 @@ fn the_evidence_reads_as_a_few_lines_with_clients_times_and_values() {
         vec![
             "not linearizable: the longest linearizable prefix found has 3 of the 4 operations",
             "  it is: process 1 write 1 (lines 1-2), process 2 write 2 (lines 3-4), process 4 \
-             write 3 (line 6-(never answered), outcome unknown)",
+             write 3 (from line 6, never answered)",
             "  after it the register holds 3, and no operation that could come next can take \
              effect:",
             "    process 3 read -> 1 (lines 5-8)",
@@ -212,7 +213,7 @@ fn a_budget_too_small_answers_unknown_and_unknown_fails_grading() {
     assert_eq!(
         verdict,
         Verdict::fails(
-            "the linearizability checker gave up after 1 steps; an unknown answer never passes"
+            "the linearizability checker gave up after 1 step; an unknown answer never passes"
         )
     );
     assert!(lin(&h).holds(), "with the default budget it is decided");
@@ -586,6 +587,10 @@ fn a_run_whose_acknowledged_write_is_lost_in_a_crash_is_not_linearizable() {
         Simulation::new(1, s).run()
     };
     let property = linearizable(Register::<i64>::new(), register_history_of);
+    // A run's history exports as JSON lines and reads back the same.
+    let h = history(&run(false));
+    let back = History::from_json_lines(&h.to_json_lines(), "run.jsonl").unwrap();
+    assert_eq!(h, back);
     // Synced: the read after the restart sees 2.
     assert_eq!((property.check)(&run(true)), Verdict::Holds);
     // Not synced: the crash loses the acknowledged 2 and the read sees 1.

@@ -30,20 +30,22 @@ pub struct Violation {
     pub stuck: Vec<usize>,
 }
 
-/// One operation as a student reads it: `process 3 read -> 4 (lines 57-60)`.
+/// One operation as a student reads it: `process 3 read -> 4 (lines 57-60)`, or with its end:
+/// `(lines 81-85, outcome unknown)`, `(from line 81, never answered)`, `(lines 9-12, failed)`.
 pub(crate) fn describe_op<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
     op: &Operation<M::Input, M::Output>,
 ) -> String {
     let what = model.describe(&op.input, op.outcome.output());
-    let when = history.timeline.span(op.invoked, op.completed());
-    let unknown = match op.outcome {
-        Outcome::Info(_) => ", outcome unknown",
-        Outcome::Fail(_) => ", failed",
-        Outcome::Ok(..) => "",
+    let span = |end| history.timeline.span(op.invoked, end);
+    let when = match op.outcome {
+        Outcome::Ok(t, _) => span(Some(t)),
+        Outcome::Fail(t) => format!("{}, failed", span(Some(t))),
+        Outcome::Info(Some(t)) => format!("{}, outcome unknown", span(Some(t))),
+        Outcome::Info(None) => format!("{}, never answered", span(None)),
     };
-    format!("process {} {what} ({when}{unknown})", op.process)
+    format!("process {} {what} ({when})", op.process)
 }
 
 /// "1 operation", "3 operations".
@@ -52,8 +54,12 @@ fn operations(n: usize) -> String {
 }
 
 impl Violation {
-    /// When the violation became certain: the completion of the operation that had to come next.
+    /// When a linearizability violation became certain: the completion of the operation that
+    /// had to come next. Sequential consistency ignores real time, so its violations have none.
     pub fn deadline<I, O>(&self, history: &History<I, O>) -> Option<Time> {
+        if self.guarantee != Guarantee::Linearizability {
+            return None;
+        }
         self.stuck.first().and_then(|&i| history.ops[i].completed())
     }
 

@@ -5,7 +5,7 @@
 
 use super::evidence::describe_op;
 use super::model::Model;
-use super::{Answer, Violation};
+use super::{Answer, Guarantee, Violation};
 use crate::history::{History, Outcome, ProcessId};
 use crate::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
@@ -149,6 +149,8 @@ pub fn page<M: Model>(
     axis.push_str("</svg>");
 
     let first_stuck = violation.and_then(|v| v.stuck.first().copied());
+    // Only real time makes one operation the one that had to come next.
+    let had_to = violation.is_some_and(|v| v.guarantee == Guarantee::Linearizability);
     let mut stuck_processes: BTreeSet<ProcessId> = BTreeSet::new();
     let mut callouts = String::new();
     let mut details: Vec<String> = Vec::with_capacity(shown.len());
@@ -176,7 +178,7 @@ pub fn page<M: Model>(
         let what = model.describe(&op.input, op.outcome.output());
         let note = match role {
             Role::Prefix(n) => format!(": #{n} in the longest prefix found"),
-            Role::Stuck if first_stuck == Some(i) => {
+            Role::Stuck if first_stuck == Some(i) && had_to => {
                 ": cannot take effect after the prefix, and had to come next".to_string()
             }
             Role::Stuck => ": cannot take effect after the prefix".to_string(),
