@@ -217,6 +217,38 @@ fn a_budget_too_small_answers_unknown_and_unknown_fails_grading() {
         )
     );
     assert!(lin(&h).holds(), "with the default budget it is decided");
+
+    let stale = history_of(vec![write(1, 1, 2, 1), read(2, 3, 4, None)]);
+    let answer = check_sequential(&mut Register::new(), &stale, &tiny);
+    assert!(
+        matches!(&answer, Answer::Unknown(e) if e.guarantee == Guarantee::SequentialConsistency),
+        "{answer:?}"
+    );
+    assert!(
+        check_sequential(&mut Register::new(), &stale, &Options { budget: 20, ..tiny }).holds()
+    );
+}
+
+#[test]
+fn the_budget_is_shared_by_the_keys_of_a_split_history() {
+    let put = |p, from, to, key: &str| {
+        op(
+            p,
+            from,
+            KvOp::Put { key: key.into(), value: "v".into() },
+            Outcome::Ok(Time(to), KvRet::Put),
+        )
+    };
+    // Each key needs three steps; two keys do not fit in five.
+    let ops = ["a", "b"]
+        .iter()
+        .flat_map(|k| [put(1, 1, 2, k), put(1, 3, 4, k), put(1, 5, 6, k)])
+        .collect();
+    let h = History::new(ops, Timeline::Lines);
+    let answer = check_linearizable(&mut Kv::new(), &h, &Options { budget: 5, split: true });
+    let Answer::Unknown(e) = answer else { panic!("expected unknown, got {answer:?}") };
+    assert_eq!(e.part, Some("b".into()), "key a was decided; b was left");
+    assert!(check_linearizable(&mut Kv::new(), &h, &Options { budget: 6, split: true }).holds());
 }
 
 #[test]
