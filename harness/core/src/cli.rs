@@ -1,12 +1,15 @@
 //! The lab command line, the same for every lab and solution package:
 //! `cargo run -p labNN -- list | run | trace`.
 
+use crate::NodeId;
 use crate::lab::Lab;
-use crate::node::Protocol;
-use crate::report::{Report, evaluate};
+use crate::report::Report;
+use crate::scenario::Graded;
+use crate::time::Time;
+use crate::trace::{Filter, Format, View};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 const USAGE: &str = "\
 usage:
@@ -15,8 +18,11 @@ usage:
                                              run one scenario on its graded seeds, one seed, or
                                              seeds 1..=K, and print the report
   run --all [--json]                         run every scenario on its graded seeds
-  trace SCENARIO --seed N [--format text|json]
-                                             print one run's full trace";
+  trace SCENARIO --seed N [--format text|json|html] [--out FILE]
+        [--node nK] [--from TIME] [--to TIME] [--around-violation]
+                                             one run's trace: every event as text or JSON
+                                             lines, or a space-time diagram (html, needs
+                                             --out); TIME is like 1.5s, 250ms or 900us";
 
 /// Why a command stopped early.
 #[derive(Debug)]
@@ -40,7 +46,7 @@ fn write_error(e: std::io::Error) -> Usage {
 }
 
 /// A lab binary's `main`: checks the environment, builds the lab, runs the command.
-pub fn run<P: Protocol>(build: impl FnOnce() -> Lab<P>) -> ExitCode {
+pub fn run(build: impl FnOnce() -> Lab) -> ExitCode {
     if let Err(e) = crate::lab::check_environment() {
         eprintln!("error: {e}.");
         return ExitCode::from(2);
@@ -55,6 +61,44 @@ struct Flags {
     json: bool,
     all: bool,
     format: Option<String>,
+    out: Option<PathBuf>,
+    filter: Filter,
+    around_violation: bool,
+}
+
+impl Flags {
+    /// Refuses the flags that mean nothing to `command`, rather than ignoring them.
+    fn only_for(&self, command: &str) -> Result<(), Usage> {
+        let given = [
+            ("--seed", self.seed.is_some()),
+            ("--seeds", self.seeds.is_some()),
+            ("--json", self.json),
+            ("--all", self.all),
+            ("--format", self.format.is_some()),
+            ("--out", self.out.is_some()),
+            ("--node", self.filter.node.is_some()),
+            ("--from", self.filter.from.is_some()),
+            ("--to", self.filter.to.is_some()),
+            ("--around-violation", self.around_violation),
+        ];
+        let allowed: &[&str] = match command {
+            "run" => &["--seed", "--seeds", "--json", "--all"],
+            "trace" => {
+                &["--seed", "--format", "--out", "--node", "--from", "--to", "--around-violation"]
+            }
+            _ => &[],
+        };
+        match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
+            Some((flag, _)) if allowed.is_empty() => {
+                Err(usage(format!("{command} takes no options, but got {flag}")))
+            }
+            Some((flag, _)) => Err(usage(format!(
+                "{command} does not take {flag}; it takes {}",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 fn parse_number(flag: &str, value: Option<String>) -> Result<u64, Usage> {
@@ -65,6 +109,25 @@ fn parse_number(flag: &str, value: Option<String>) -> Result<u64, Usage> {
         .ok_or_else(|| usage(format!("{flag} takes a positive whole number, not {v:?}")))
 }
 
+/// A virtual time such as `1.5s`, `250ms` or `900us`.
+fn parse_time(flag: &str, value: Option<String>) -> Result<Time, Usage> {
+    let v = value.ok_or_else(|| usage(format!("{flag} needs a time after it, like 250ms")))?;
+    let bad = || usage(format!("{flag} takes a time like 1.5s, 250ms or 900us, not {v:?}"));
+    let (number, unit) =
+        v.trim().split_at(v.trim().find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?);
+    let scale = match unit {
+        "s" => 1_000_000.0,
+        "ms" => 1_000.0,
+        "us" => 1.0,
+        _ => return Err(bad()),
+    };
+    let x: f64 = number.parse().map_err(|_| bad())?;
+    if !(x >= 0.0 && x.is_finite()) {
+        return Err(bad());
+    }
+    Ok(Time((x * scale).round() as u64))
+}
+
 fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
     let mut f = Flags {
         positional: Vec::new(),
@@ -73,6 +136,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
         json: false,
         all: false,
         format: None,
+        out: None,
+        filter: Filter::default(),
+        around_violation: false,
     };
     let mut args = args.peekable();
     while let Some(a) = args.next() {
@@ -82,15 +148,31 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--json" => f.json = true,
             "--all" => f.all = true,
             "--format" => {
-                let v = args.next().ok_or_else(|| usage("--format needs text or json after it"))?;
-                if v != "text" && v != "json" {
-                    return Err(usage(format!("--format takes text or json, not {v:?}")));
+                let v = args
+                    .next()
+                    .ok_or_else(|| usage("--format needs text, json or html after it"))?;
+                if !["text", "json", "html"].contains(&v.as_str()) {
+                    return Err(usage(format!("--format takes text, json or html, not {v:?}")));
                 }
                 f.format = Some(v);
             }
+            "--out" => {
+                f.out = Some(args.next().ok_or_else(|| usage("--out needs a file name"))?.into())
+            }
+            "--node" => {
+                let v = args.next().ok_or_else(|| usage("--node needs a node, like n1"))?;
+                let id = v.strip_prefix('n').and_then(|n| n.parse::<u32>().ok());
+                let id =
+                    id.ok_or_else(|| usage(format!("--node takes a node like n1, not {v:?}")))?;
+                f.filter.node = Some(NodeId(id));
+            }
+            "--from" => f.filter.from = Some(parse_time("--from", args.next())?),
+            "--to" => f.filter.to = Some(parse_time("--to", args.next())?),
+            "--around-violation" => f.around_violation = true,
             s if s.starts_with('-') => {
                 return Err(usage(format!(
-                    "unknown option {s:?}; the options are --seed, --seeds, --all, --json and --format"
+                    "unknown option {s:?}; the options are --seed, --seeds, --all, --json, \
+                     --format, --out, --node, --from, --to and --around-violation"
                 )));
             }
             _ => f.positional.push(a),
@@ -102,9 +184,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
     Ok(f)
 }
 
-impl<P: Protocol> Lab<P> {
-    fn find(&self, name: &str) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
-        self.scenario(name).cloned().ok_or_else(|| {
+impl Lab {
+    fn find(&self, name: &str) -> Result<&dyn Graded, Usage> {
+        self.scenario(name).ok_or_else(|| {
             usage(format!(
                 "{} has no scenario {name:?}; the scenarios are: {}",
                 self.id,
@@ -113,11 +195,7 @@ impl<P: Protocol> Lab<P> {
         })
     }
 
-    fn one_scenario(
-        &self,
-        f: &Flags,
-        command: &str,
-    ) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
+    fn one_scenario(&self, f: &Flags, command: &str) -> Result<&dyn Graded, Usage> {
         match f.positional.as_slice() {
             [name] => self.find(name),
             [] => Err(usage(format!(
@@ -152,6 +230,7 @@ impl<P: Protocol> Lab<P> {
         let command =
             args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
         let f = parse_flags(args)?;
+        f.only_for(&command)?;
         let io = write_error;
         match command.as_str() {
             "list" => {
@@ -159,12 +238,10 @@ impl<P: Protocol> Lab<P> {
                     return Err(usage(format!("list takes no arguments, but got {extra:?}")));
                 }
                 for s in &self.scenarios {
-                    writeln!(
-                        out,
-                        "{:<24} part {:<2} {:>3} points  {}",
-                        s.name, s.part, s.points, s.summary
-                    )
-                    .map_err(io)?;
+                    let (name, part, points, summary) =
+                        (s.name(), s.part(), s.points(), s.summary());
+                    writeln!(out, "{name:<24} part {part:<2} {points:>3} points  {summary}")
+                        .map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -173,7 +250,7 @@ impl<P: Protocol> Lab<P> {
                     if let Some(extra) = f.positional.first() {
                         return Err(usage(format!("--all runs every scenario; drop {extra:?}")));
                     }
-                    self.scenarios.clone()
+                    self.scenarios.iter().map(|s| s.as_ref()).collect()
                 } else {
                     vec![self.one_scenario(&f, "run")?]
                 };
@@ -183,9 +260,9 @@ impl<P: Protocol> Lab<P> {
                         let seeds = match (f.seed, f.seeds) {
                             (Some(seed), _) => vec![seed],
                             (None, Some(k)) => (1..=k).collect(),
-                            (None, None) => self.seeds_for(&s),
+                            (None, None) => self.seeds_for(s),
                         };
-                        evaluate(self.id, s, seeds)
+                        s.evaluate(self.id, seeds)
                     })
                     .collect();
                 self.print_reports(&reports, f.json, out).map_err(io)?;
@@ -195,22 +272,58 @@ impl<P: Protocol> Lab<P> {
                     ExitCode::from(1)
                 })
             }
-            "trace" => {
-                let scenario = self.one_scenario(&f, "trace")?;
-                let seed = f.seed.ok_or_else(|| usage("trace needs --seed N"))?;
-                let run = scenario.run(seed);
-                let json = f.format.as_deref() == Some("json");
-                for e in &run.trace.events {
-                    let line =
-                        if json { run.trace.render_json(e) } else { run.trace.render_text(e) };
-                    writeln!(out, "{line}").map_err(io)?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
+            "trace" => self.trace(f, out),
             other => Err(usage(format!(
                 "unknown command {other:?}; the commands are list, run and trace"
             ))),
         }
+    }
+
+    /// `trace`: one run, filtered, as text, JSON lines or a diagram.
+    fn trace(&self, f: Flags, out: &mut impl Write) -> Result<ExitCode, Usage> {
+        let scenario = self.one_scenario(&f, "trace")?;
+        let seed = f.seed.ok_or_else(|| usage("trace needs --seed N"))?;
+        let format = f.format.as_deref().unwrap_or("text");
+        if format != "html" && f.out.is_some() {
+            return Err(usage(
+                "--out is for --format html; text and json print to standard output",
+            ));
+        }
+        if format == "html" && f.out.is_none() {
+            return Err(usage(
+                "--format html writes a file: give --out FILE, such as --out trace.html",
+            ));
+        }
+        if let Some(node) = f.filter.node.filter(|n| n.index() >= scenario.node_count()) {
+            return Err(usage(format!(
+                "{} has nodes n0..n{}, not {node}",
+                scenario.name(),
+                scenario.node_count() - 1
+            )));
+        }
+        let view = View {
+            format: match format {
+                "html" => Format::Html,
+                "json" => Format::Json,
+                _ => Format::Text,
+            },
+            filter: f.filter.clone(),
+            around_violation: f.around_violation,
+        };
+        let title = format!("{} {} seed {seed}", self.id, scenario.name());
+        let rendered = scenario.render_trace(&title, seed, &view);
+        if let Some(note) = rendered.note {
+            eprintln!("note: {note}");
+        }
+        let text = rendered.text;
+        match &f.out {
+            None => out.write_all(text.as_bytes()).map_err(write_error)?,
+            Some(path) => {
+                write_new_or_own(path, &text)?;
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        Ok(ExitCode::SUCCESS)
     }
 
     /// The lab binary's `main`: parses the arguments and runs the command.
@@ -241,4 +354,24 @@ impl<P: Protocol> Lab<P> {
             }
         }
     }
+}
+
+/// Writes `text` to `path`, unless `path` is a file this tool did not write: nothing a user made
+/// is overwritten without asking.
+fn write_new_or_own(path: &Path, text: &str) -> Result<(), Usage> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let ours = existing.starts_with(crate::diagram::MARKER) || existing.is_empty();
+        if !ours {
+            return Err(usage(format!(
+                "{} exists and was not written by this tool; choose another --out, or remove it first",
+                path.display()
+            )));
+        }
+    } else if path.exists() {
+        return Err(usage(format!(
+            "{} exists and is not a text file; choose another --out",
+            path.display()
+        )));
+    }
+    std::fs::write(path, text).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
 }

@@ -96,8 +96,8 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
     Property::new(
         "the node crashed and restarted",
         "The scenario is about a crash, so on every seed the node must crash, miss at least one \
-         message while it is down, and restart.",
-        "nodes that send nothing to the crashed node while it is down.",
+         message while it is down, restart, and then handle at least one message or request.",
+        "nodes that send nothing to the crashed node while it is down, or after it restarts.",
         move |run| {
             let crashed =
                 count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
@@ -107,13 +107,46 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
                 matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
                     if run.trace.message(msg).to == node)
             });
+            let restarted_at = run.trace.events.iter().rev().find_map(|e| match e.kind {
+                EventKind::Restart { node: x, .. } if x == node => Some(e.at),
+                _ => None,
+            });
+            let worked_after = restarted_at.is_some_and(|r| {
+                run.trace.events.iter().any(|e| {
+                    e.at >= r
+                        && match &e.kind {
+                            EventKind::Deliver { msg } => run.trace.message(*msg).to == node,
+                            EventKind::Request { node: x, .. } => *x == node,
+                            _ => false,
+                        }
+                })
+            });
             if crashed == 0 || restarted == 0 {
                 Verdict::fails(format!("{node} did not crash and restart on this seed"))
             } else if !missed {
                 Verdict::fails(format!("no message reached {node} while it was down"))
+            } else if !worked_after {
+                Verdict::fails(format!("{node} handled nothing after its restart"))
             } else {
                 Verdict::Holds
             }
+        },
+    )
+}
+
+/// Some node's wall clock was stepped backwards.
+pub fn wall_clock_stepped_back<P: Protocol>() -> Property<P> {
+    Property::new(
+        "a wall clock stepped backwards",
+        "The scenario is about clocks that jump back (as NTP may make them), so on every seed at \
+         least one wall clock must have been stepped backwards.",
+        "none: the harness schedules the steps; report this if it fails.",
+        |run| {
+            let n = count(
+                run,
+                |k| matches!(k, EventKind::ClockStep { by_micros, .. } if *by_micros < 0),
+            );
+            if n > 0 { Verdict::Holds } else { Verdict::fails("no wall clock stepped backwards") }
         },
     )
 }

@@ -31,7 +31,8 @@ pub enum Fault {
         at: Time,
     },
     /// The node's first handler that runs at or after `after` is cut short: a prefix of its
-    /// effects takes place (sends in it are delivered), then the node crashes.
+    /// effects takes place (sends in it are delivered), then the node crashes. If the node is
+    /// down at `after`, that handler is the `on_start` of its restart: a crash during recovery.
     CrashInHandler {
         /// The node.
         node: NodeId,

@@ -5,8 +5,10 @@
 //! operations in Jepsen's vocabulary), [`linearizability`] (the consistency checkers), [`scenario`]
 //! and [`report`] (grading), [`lab`] and the lab command line.
 
+pub mod causality;
 pub mod cli;
 pub mod clock;
+pub mod diagram;
 pub mod evidence;
 pub mod faults;
 pub mod history;

@@ -186,8 +186,8 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         self.me
     }
 
-    /// The node's monotonic clock: never steps, but may drift. Timers run on it. Readings are
-    /// meaningful only within one incarnation.
+    /// The node's monotonic clock: never steps, but may drift. Timers run on it. Compare
+    /// readings within one incarnation only, as with a real machine's boot-relative clock.
     pub fn now(&self) -> Time {
         self.now
     }

@@ -101,6 +101,8 @@ pub struct Report {
     pub seeds_run: u64,
     /// Per property, in order; the first two are the harness's own.
     pub properties: Vec<PropertyResult>,
+    /// The outcome lines of the first seed, for scenarios whose outcome the protocol determines.
+    pub outcome: Vec<String>,
 }
 
 impl Report {
@@ -123,13 +125,19 @@ impl Report {
             out.push_str(&p.line());
             out.push('\n');
         }
+        if !self.outcome.is_empty() {
+            out.push_str("outcome:\n");
+            for line in &self.outcome {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
         out
     }
 }
 
 /// What the worker thread sends back.
 enum Message {
-    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict> },
+    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict>, outcome: Vec<String> },
     Replay(Verdict),
 }
 
@@ -138,7 +146,39 @@ pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdi
     if run.aborted.is_some() {
         return Vec::new();
     }
-    properties.iter().map(|p| (p.check)(run)).collect()
+    // A check may call student code (a comparison function): its panic is a failed property.
+    properties
+        .iter()
+        .map(|p| {
+            crate::panics::catch(|| (p.check)(run)).unwrap_or_else(|caught| {
+                Verdict::fails(format!(
+                    "panicked at {} while checking: {}",
+                    caught.location, caught.message
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The run's first violated property: when, and what failed. A run that stopped early violated
+/// "the run completes" at its end.
+pub fn first_violation<P: Protocol>(
+    run: &Run<P>,
+    properties: &[Property<P>],
+) -> Option<(Time, String)> {
+    if let Some(why) = &run.aborted {
+        return Some((run.end, format!("{RUN_COMPLETES}: {why}")));
+    }
+    properties
+        .iter()
+        .zip(judge(run, properties))
+        .filter_map(|(p, v)| match v {
+            Verdict::Holds => None,
+            Verdict::Fails { at, evidence } => {
+                Some((at.unwrap_or(run.end), format!("{}: {evidence}", p.name)))
+            }
+        })
+        .min_by_key(|(at, _)| *at)
 }
 
 /// Runs `seed` twice and compares the traces event by event.
@@ -190,8 +230,20 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     let run = sim.run();
                     let verdicts = judge(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
+                    let outcome = match &scenario.outcome {
+                        // It may call student code (a comparison): a panic is shown, not fatal.
+                        Some(describe) if seed == first_seed && aborted.is_none() => {
+                            crate::panics::catch(|| describe(&run)).unwrap_or_else(|caught| {
+                                vec![format!(
+                                    "(no outcome: panicked at {}: {})",
+                                    caught.location, caught.message
+                                )]
+                            })
+                        }
+                        _ => Vec::new(),
+                    };
                     drop(run);
-                    if tx.send(Message::Judged { seed, aborted, verdicts }).is_err() {
+                    if tx.send(Message::Judged { seed, aborted, verdicts, outcome }).is_err() {
                         return;
                     }
                 }
@@ -204,7 +256,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         RUN_COMPLETES,
         "Every run reaches its end: no handler panics, no node exhausts the event budget, virtual \
          time keeps advancing, and every handler returns.",
-        "a todo!() not yet replaced; an unwrap() on a missing value; indexing past the end of a \
+        "a todo! not yet replaced; an unwrap() on a missing value; indexing past the end of a \
          Vec; a timer re-armed with a zero delay; a loop that never exits.",
     );
     let mut replays = PropertyResult::new(
@@ -219,12 +271,16 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         .map(|p| PropertyResult::new(p.name, p.definition, p.causes))
         .collect();
     let mut seeds_run = 0;
+    let mut outcome = Vec::new();
     let mut last_progress = (progress.load(Ordering::Relaxed), std::time::Instant::now());
     let mut finished = false;
     while !finished {
         match rx.recv_timeout(WallDuration::from_millis(50)) {
-            Ok(Message::Judged { seed, aborted, verdicts }) => {
+            Ok(Message::Judged { seed, aborted, verdicts, outcome: lines }) => {
                 seeds_run += 1;
+                if seed == first_seed {
+                    outcome = lines;
+                }
                 match aborted {
                     Some(why) => {
                         completes.record(seed, Verdict::fails(why.to_string()));
@@ -288,5 +344,6 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
         header: scenario.header(lab),
         seeds_run,
         properties,
+        outcome,
     }
 }

@@ -54,13 +54,12 @@ pub enum Purpose {
     Node = 1,
     /// The network's loss, duplication and delay decisions for messages a node sends.
     Network = 2,
-    /// Randomized fault schedules.
+    /// Random choices the simulator makes for faults (how much of a cut handler survives).
     Faults = 3,
     /// The workload: which requests are issued, when, and with what values.
     Workload = 4,
-    /// Clock parameters: drift and offsets.
-    Clocks = 5,
-    /// Anything a lab's scenario builder draws for itself.
+    /// A scenario's plan: its fault schedule, clocks and workload for one seed. (5 is retired:
+    /// numbers never change, or every recorded seed would replay differently.)
     Scenario = 6,
 }
 

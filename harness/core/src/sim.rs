@@ -346,10 +346,15 @@ impl<P: Protocol> Simulation<P> {
     /// Prepares a run of `setup` with `seed`; nothing happens until [`Simulation::run`].
     pub fn new(seed: u64, setup: Setup<P>) -> Simulation<P> {
         assert!(setup.nodes > 0, "a simulation needs at least one node");
-        assert!(
-            setup.network.delay.min > Duration::ZERO,
-            "network delays must be at least 1us, so that virtual time advances"
-        );
+        let networks = std::iter::once(&setup.network).chain(setup.faults.iter().filter_map(|f| {
+            if let Fault::Network { network, .. } = f { Some(network) } else { None }
+        }));
+        for network in networks {
+            assert!(
+                network.delay.min > Duration::ZERO,
+                "network delays must be at least 1us, so that virtual time advances"
+            );
+        }
         let n = setup.nodes;
         let slots = (0..n)
             .map(|i| Slot {

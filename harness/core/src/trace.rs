@@ -295,7 +295,8 @@ impl<P: Protocol> Trace<P> {
         }
     }
 
-    /// One event as a JSON object on one line; message events carry the envelope.
+    /// One event as a JSON object on one line; message events carry their id (`msg`), both
+    /// ends and the message itself (`body`).
     pub fn render_json(&self, event: &Event<P>) -> String {
         let mut value = serde_json::to_value(event).expect("trace events serialize");
         let msg = match &event.kind {
@@ -309,8 +310,58 @@ impl<P: Protocol> Trace<P> {
             let m = self.message(id);
             obj.insert("from".into(), serde_json::to_value(m.from).expect("ids serialize"));
             obj.insert("to".into(), serde_json::to_value(m.to).expect("ids serialize"));
-            obj.insert("msg".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
+            obj.insert("body".into(), serde_json::to_value(&m.msg).expect("messages serialize"));
         }
         value.to_string()
     }
+}
+
+/// Which events of a trace to show: those of one node, within a window of virtual time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only events that concern this node (a message concerns both its ends); events that
+    /// concern no single node (a partition, a network change) are always kept.
+    pub node: Option<NodeId>,
+    /// Nothing before this time.
+    pub from: Option<Time>,
+    /// Nothing after this time.
+    pub to: Option<Time>,
+}
+
+impl Filter {
+    /// Whether `event` passes.
+    pub fn keeps<P: Protocol>(&self, trace: &Trace<P>, event: &Event<P>) -> bool {
+        if self.from.is_some_and(|f| event.at < f) || self.to.is_some_and(|t| event.at > t) {
+            return false;
+        }
+        match self.node {
+            None => true,
+            Some(n) => match trace.nodes_of(&event.kind) {
+                (None, None) => true,
+                (a, b) => a == Some(n) || b == Some(n),
+            },
+        }
+    }
+}
+
+/// How to show a trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// A space-time diagram in one HTML page.
+    Html,
+}
+
+/// What to show of a trace, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The format.
+    pub format: Format,
+    /// Which events.
+    pub filter: Filter,
+    /// Narrow the window to the first violated property.
+    pub around_violation: bool,
 }

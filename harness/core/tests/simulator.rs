@@ -337,9 +337,29 @@ fn json_trace_lines_are_json_objects_with_the_message() {
         let v: serde_json::Value = serde_json::from_str(&r.trace.render_json(e)).unwrap();
         assert!(v["at"].is_u64() && v["event"].is_string(), "{v}");
         if v["event"] == "send" {
-            assert!(v["msg"]["Ping"].is_u64() || v["msg"]["Pong"].is_u64(), "{v}");
+            assert!(v["msg"].is_u64(), "the message id links a send to its delivery: {v}");
+            assert!(v["body"]["Ping"].is_u64() || v["body"]["Pong"].is_u64(), "{v}");
             assert!(v["from"].is_u64() && v["to"].is_u64());
         }
     }
     let _ = Msg::Ping(0);
+}
+
+#[test]
+fn happens_before_is_derived_from_the_trace() {
+    let r = run(1, setup(3, Behaviour::PingPong { peers: 2 }, Duration::from_millis(15)));
+    let events = harness::causality::outputs_with_clocks(&r);
+    let out = outputs(&r);
+    assert_eq!(events.len(), out.len());
+    let find = |node: u32, text: &str| {
+        let i = out.iter().position(|(_, n, o)| *n == NodeId(node) && o == text).unwrap();
+        &events[i]
+    };
+    let ping1 = find(1, "ping 0 from n0");
+    let ping2 = find(2, "ping 0 from n0");
+    let pong1 = find(0, "pong 0 from n1");
+    assert!(ping1.happened_before(pong1), "a reply follows the request it answers");
+    assert!(!pong1.happened_before(ping1));
+    assert!(ping1.concurrent_with(ping2), "n1 and n2 never talk to each other");
+    assert!(!ping1.happened_before(ping1), "nothing happens before itself");
 }

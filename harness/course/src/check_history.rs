@@ -128,14 +128,14 @@ fn check_all<M: Model>(
         let mut model = new_model();
         let answer = check_linearizable(&mut model, history, &options);
         match &answer {
-            Answer::Holds => println!("{file}: linearizable"),
+            Answer::Holds => say!("{file}: linearizable"),
             Answer::Violated(v) => {
                 all_linearizable = false;
-                println!("{file}: not linearizable: {}", v.summary(&model, history));
+                say!("{file}: not linearizable: {}", v.summary(&model, history));
             }
             Answer::Unknown(_) => {
                 all_linearizable = false;
-                println!("{file}: unknown (budget exhausted)");
+                say!("{file}: unknown (budget exhausted)");
             }
         }
         if let Some(dir) = &args.html {

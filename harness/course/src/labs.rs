@@ -13,8 +13,10 @@ pub struct LabInfo {
     pub number: String,
     /// `links`.
     pub topic: String,
-    /// The files a student edits, relative to the repository root.
-    pub student_files: Vec<String>,
+    /// The lab's folder, relative to the repository root (`labs/lab00-links`).
+    pub dir: String,
+    /// The files a student edits, relative to the lab's folder (`src/link.rs`).
+    pub files: Vec<String>,
     /// `lab00-solution`, and its folder, if the solution is in this copy of the repository.
     pub solution: Option<(String, PathBuf)>,
 }
@@ -78,20 +80,24 @@ pub fn discover(root: &Path) -> Result<Vec<LabInfo>, String> {
         } else {
             None
         };
-        let rel = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+        let rel = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy().replace('\\', "/");
         labs.push(LabInfo {
             number: name.trim_start_matches("lab").to_string(),
             package: name,
             topic: course.topic,
-            student_files: course
-                .student_files
-                .iter()
-                .map(|f| format!("{}/{f}", rel.display()))
-                .collect(),
+            dir: rel,
+            files: course.student_files,
             solution,
         });
     }
     Ok(labs)
+}
+
+impl LabInfo {
+    /// The files a student edits, relative to the repository root.
+    pub fn student_paths(&self) -> Vec<String> {
+        self.files.iter().map(|f| format!("{}/{f}", self.dir)).collect()
+    }
 }
 
 /// One scenario's result, as the lab CLI's `run --all --json` prints it.
@@ -126,4 +132,14 @@ impl ScenarioResult {
     pub fn first_failure(&self) -> Option<&PropertyOutcome> {
         self.properties.iter().find(|p| p.failed_seeds > 0 || p.unjudged_seeds > 0)
     }
+}
+
+/// The lab numbered `number` (`00` or `lab00`), or one sentence naming the labs there are.
+pub fn find(root: &Path, number: &str) -> Result<LabInfo, String> {
+    let wanted = number.trim_start_matches("lab");
+    let all = discover(root)?;
+    let names: Vec<String> = all.iter().map(|l| l.number.clone()).collect();
+    all.into_iter()
+        .find(|l| l.number == wanted)
+        .ok_or_else(|| format!("there is no lab {wanted:?}; the labs are {}", names.join(", ")))
 }

@@ -6,7 +6,18 @@
 //! - `cargo run --release -p course -- check-history --model cas-register|kv [--html DIR] FILE...`:
 //!   whether recorded histories are linearizable.
 
+/// Prints a line to stdout; a reader that stopped reading (`| head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod check_history;
+mod files;
+mod grade;
+mod handout;
 mod labs;
 mod verify;
 
@@ -17,6 +28,10 @@ use std::process::{Command, ExitCode, Stdio};
 const USAGE: &str = "\
 usage: cargo run -p course -- COMMAND
   status [--lab NN] [--json]   run every lab's scenarios on your code and show where each stands
+  grade --lab NN --submission DIR [--json]
+                               grade a student's files (DIR holds the lab's files, e.g.
+                               src/link.rs) in a pristine copy of the repository
+  handout --out DIR            write the students' copy of the course into a new folder
   verify                       the project's own tests: formatting, lints, the harness, every
                                solution, the stub and bug proofs, the benches (what CI runs)
   check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
@@ -114,15 +129,11 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
             }
         }
     }
-    let mut all = labs::discover(&labs::root())?;
-    if let Some(n) = &only {
-        let n = n.trim_start_matches("lab");
-        let names: Vec<String> = all.iter().map(|l| l.number.clone()).collect();
-        all.retain(|l| l.number == n);
-        if all.is_empty() {
-            return Err(format!("there is no lab {n:?}; the labs are {}", names.join(", ")));
-        }
-    }
+    let root = labs::root();
+    let all = match &only {
+        Some(n) => vec![labs::find(&root, n)?],
+        None => labs::discover(&root)?,
+    };
     let mut rows = Vec::new();
     for lab in &all {
         eprint!("running {} ({}) ... ", lab.package, lab.topic);
@@ -132,11 +143,15 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
         rows.push(row);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
+        say!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
     } else {
-        println!(
+        say!(
             "{:<6} {:<20} {:>9} {:>7}  {:<22}  first failing test",
-            "lab", "topic", "points", "tests", "progress"
+            "lab",
+            "topic",
+            "points",
+            "tests",
+            "progress"
         );
         for r in &rows {
             let failing = match (&r.compile_error, &r.first_failing) {
@@ -144,7 +159,7 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
                 (None, Some(f)) => f.clone(),
                 (None, None) => "-".into(),
             };
-            println!(
+            say!(
                 "{:<6} {:<20} {:>9} {:>7}  {}  {failing}",
                 r.lab,
                 r.topic,
@@ -153,7 +168,7 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
                 bar(r.points, r.total_points),
             );
         }
-        println!(
+        say!(
             "\nrun one lab's tests with `cargo test -p labNN`; its scenarios with `cargo run -p labNN -- list`"
         );
     }
@@ -164,15 +179,18 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("--help") | Some("-h") | Some("help") => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
         Some("status") => status(&args[1..]),
+        Some("grade") => grade::command(&args[1..]),
+        Some("handout") => handout::command(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
         Some("check-history") => check_history::run(&args[1..]),
         Some(other) => Err(format!(
-            "unknown command {other:?}; the commands are status, verify and check-history"
+            "unknown command {other:?}; the commands are status, grade, handout, verify and \
+             check-history"
         )),
     };
     match result {

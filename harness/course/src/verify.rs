@@ -22,7 +22,7 @@ struct Step {
 }
 
 fn header(name: &str) {
-    println!("\n==== verify: {name} ====");
+    say!("\n==== verify: {name} ====");
 }
 
 /// Runs a command with its output shown; a problem if it fails.
@@ -43,8 +43,13 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// A cargo command run in `root`. A copy of the repository (the exported handout) builds into
+/// its own folder under the real repository's `target`, kept between runs.
 fn in_root(mut cmd: Command, root: &Path) -> Command {
     cmd.current_dir(root);
+    if root != labs::root() {
+        cmd.env("CARGO_TARGET_DIR", labs::root().join("target").join("handout-proof-target"));
+    }
     cmd
 }
 
@@ -91,6 +96,7 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
         Err(e) => return vec![e],
     };
     let out = text(&o);
+    let paths = lab.student_paths();
     if o.status.success() {
         problems.push(format!("`cargo test -p {}` passed on the stub", lab.package));
     }
@@ -101,11 +107,11 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
             continue;
         }
         let section = test_output(&out, name).unwrap_or("");
-        if !lab.student_files.iter().any(|f| section.contains(f.as_str())) {
+        if !paths.iter().any(|f| section.contains(f.as_str())) {
             problems.push(format!(
                 "{}: the failure of {name} does not name a file to edit ({})",
                 lab.package,
-                lab.student_files.join(", ")
+                paths.join(", ")
             ));
         }
     }
@@ -113,11 +119,11 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
         problems.push(format!("{}: the grading suite and the registry disagree", lab.package));
     }
     if problems.is_empty() {
-        println!(
+        say!(
             "{}: the stub compiles and fails all {} graded tests, each naming {}",
             lab.package,
             names.len(),
-            lab.student_files.join(", ")
+            paths.join(", ")
         );
     }
     problems
@@ -150,7 +156,7 @@ fn light_build(root: &Path, lab: &LabInfo) -> Vec<String> {
         .filter(|name| HEAVY.contains(name))
         .collect();
     if heavy.is_empty() {
-        println!("{}: builds without {}", lab.package, HEAVY.join(" or "));
+        say!("{}: builds without {}", lab.package, HEAVY.join(" or "));
         Vec::new()
     } else {
         vec![format!("`cargo test -p {}` would compile {}", lab.package, heavy.join(", "))]
@@ -311,13 +317,101 @@ fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
                 surviving.join(", ")
             ));
         } else {
-            println!(
+            say!(
                 "{solution} bug {name}: rejected by \"{}\" in {}",
                 bug.rejected_by,
                 rejecting.join(", ")
             );
         }
         let _ = std::fs::remove_dir_all(&scratch);
+    }
+    problems
+}
+
+/// Exports the handout, then proves in it what a new student will see: the README offers
+/// their commands only, `course status` runs, and every lab's stub fails its tests naming its
+/// files.
+fn handout_proof(root: &Path, all: &[LabInfo]) -> Vec<String> {
+    let copy = root.join("target").join("handout-proof");
+    if copy.exists() {
+        if let Err(e) = std::fs::remove_dir_all(&copy) {
+            return vec![format!("cannot clear {}: {e}", copy.display())];
+        }
+    }
+    if let Err(e) = crate::handout::export(root, &copy) {
+        return vec![e];
+    }
+    let mut problems = Vec::new();
+    for gone in ["solutions", "docs/instructors.md", ".ci"] {
+        if copy.join(gone).exists() {
+            problems.push(format!("the handout contains {gone}"));
+        }
+    }
+    let readme = std::fs::read_to_string(copy.join("README.md")).unwrap_or_default();
+    if readme.contains("verify") || readme.contains("solution") {
+        problems.push("the handout's README still mentions verify or the solutions".into());
+    }
+    let mut status = in_root(cargo(), &copy);
+    status.args(["run", "--quiet", "-p", "course", "--", "status", "--json"]);
+    match captured(status) {
+        Ok(o) if o.status.success() => {
+            let rows: Vec<serde_json::Value> =
+                serde_json::from_slice(&o.stdout).unwrap_or_default();
+            if rows.len() != all.len() || rows.iter().any(|r| r["points"] != 0) {
+                problems.push(format!(
+                    "`course status` in the handout should show every lab at 0 points:\n{}",
+                    text(&o)
+                ));
+            }
+        }
+        Ok(o) => problems.push(format!("`course status` fails in the handout:\n{}", text(&o))),
+        Err(e) => problems.push(e),
+    }
+    for lab in all {
+        problems.extend(stub_proof(&copy, lab).into_iter().map(|p| format!("in the handout: {p}")));
+    }
+    problems
+}
+
+/// Grades each lab's solution files, then its stubs, as submissions.
+fn grading_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
+    let Some((solution, solution_dir)) = &lab.solution else { return Vec::new() };
+    let mut problems = Vec::new();
+    for (who, from, expect_full) in
+        [(solution.as_str(), solution_dir.clone(), true), ("the stub", root.join(&lab.dir), false)]
+    {
+        let submission = std::env::temp_dir()
+            .join(format!("course-grading-proof-{}-{}", lab.package, expect_full));
+        let _ = std::fs::remove_dir_all(&submission);
+        let copied = lab.files.iter().try_for_each(|f| {
+            let to = submission.join(f);
+            std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
+            std::fs::copy(from.join(f), to).map(|_| ())
+        });
+        if let Err(e) = copied {
+            problems.push(format!("cannot gather {who}'s files as a submission: {e}"));
+            continue;
+        }
+        match crate::grade::grade(root, lab, &submission) {
+            Ok(g) => {
+                let want = if expect_full { g.total } else { 0 };
+                if g.points != want || g.tests.is_empty() {
+                    problems.push(format!(
+                        "{}: {who} graded as a submission earned {}/{} points, expected {want}",
+                        lab.package, g.points, g.total
+                    ));
+                } else {
+                    say!(
+                        "{}: {who} graded as a submission: {}/{} points",
+                        lab.package,
+                        g.points,
+                        g.total
+                    );
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+        let _ = std::fs::remove_dir_all(&submission);
     }
     problems
 }
@@ -372,6 +466,12 @@ pub fn run() -> Result<ExitCode, String> {
     let problems = all.iter().flat_map(|l| stub_proof(&root, l)).collect();
     step("stub proof", problems);
 
+    header("handout proof: the students' copy builds, and its README's commands hold");
+    step("handout proof", handout_proof(&root, &all));
+
+    header("grading proof: solutions graded as submissions earn every point, stubs none");
+    step("grading proof", all.iter().flat_map(|l| grading_proof(&root, l)).collect());
+
     header("bug proof: every classic bug is rejected by the property it names");
     let problems = all.iter().flat_map(|l| bug_proof(&root, l)).collect();
     step("bug proof", problems);
@@ -381,17 +481,17 @@ pub fn run() -> Result<ExitCode, String> {
     bench.args(["bench", "--locked", "--workspace", "--no-run"]);
     step("benches compile", shown(bench, "cargo bench --no-run"));
 
-    println!("\n==== verify: summary ({} s) ====", started.elapsed().as_secs());
+    say!("\n==== verify: summary ({} s) ====", started.elapsed().as_secs());
     let mut failed = 0;
     for s in &steps {
         if s.problems.is_empty() {
-            println!("  ok    {}", s.name);
+            say!("  ok    {}", s.name);
         } else {
             failed += 1;
-            println!("  FAIL  {}", s.name);
+            say!("  FAIL  {}", s.name);
             for p in &s.problems {
                 for (i, line) in p.lines().enumerate() {
-                    println!("{}{line}", if i == 0 { "        - " } else { "          " });
+                    say!("{}{line}", if i == 0 { "        - " } else { "          " });
                 }
             }
         }

@@ -10,7 +10,8 @@ fn course() -> Command {
 #[test]
 fn an_unknown_command_gets_one_sentence_and_exit_2() {
     course().arg("grdae").assert().code(2).stderr(predicate::eq(
-        "error: unknown command \"grdae\"; the commands are status, verify and check-history.\n",
+        "error: unknown command \"grdae\"; the commands are status, grade, handout, verify and \
+         check-history.\n",
     ));
 }
 
@@ -25,7 +26,7 @@ fn an_unknown_lab_names_the_labs_there_are() {
         .args(["status", "--lab", "42"])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with("error: there is no lab \"42\"; the labs are 00"))
+        .stderr(predicate::str::starts_with("error: there is no lab \"42\"; the labs are 00, 01"))
         .stderr(predicate::str::contains("backtrace").not());
 }
 
@@ -67,9 +68,8 @@ fn expected() -> Vec<(String, bool)> {
         .collect()
 }
 
-/// A scratch directory of this test process, removed by the caller.
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("course-cli-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("course-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -236,4 +236,54 @@ fn the_usage_lists_check_history() {
     course().arg("--help").assert().code(0).stdout(predicate::str::contains(
         "check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...",
     ));
+}
+
+#[test]
+fn grading_a_submission_missing_a_file_names_it() {
+    let dir = scratch("missing");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/lamport.rs"), "").unwrap();
+    course()
+        .args(["grade", "--lab", "01", "--submission"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no src/vector.rs; a lab01 submission holds src/lamport.rs, src/vector.rs, src/hlc.rs"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn grading_refuses_unknown_labs_missing_folders_and_bad_flags() {
+    course()
+        .args(["grade", "--lab", "99", "--submission", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: there is no lab \"99\""));
+    course()
+        .args(["grade", "--lab", "00", "--submission", "/no/such/folder"])
+        .assert()
+        .code(2)
+        .stderr("error: the submission folder /no/such/folder does not exist.\n");
+    course()
+        .args(["grade", "--submission", "."])
+        .assert()
+        .code(2)
+        .stderr("error: grade needs --lab NN.\n");
+    course().args(["grade", "--lab", "00", "--fast"]).assert().code(2);
+}
+
+#[test]
+fn the_handout_refuses_a_folder_that_is_not_empty() {
+    let dir = scratch("handout");
+    std::fs::write(dir.join("mine.txt"), "a student's notes").unwrap();
+    course().args(["handout", "--out"]).arg(&dir).assert().code(2).stderr(
+        predicate::str::contains("is not empty; the handout goes into a new or empty folder"),
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("mine.txt")).unwrap(), "a student's notes");
+    course()
+        .args(["handout"])
+        .assert()
+        .code(2)
+        .stderr("error: handout takes --out DIR, a new or empty folder.\n");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -113,6 +113,7 @@ impl Spec {
             factory: Arc::new(move |id| Box::new(N::new(id, timing))),
             properties,
             budgets: Budgets::default(),
+            outcome: None,
         })
     }
 }

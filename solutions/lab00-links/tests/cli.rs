@@ -90,8 +90,29 @@ fn bad_input_gets_one_sentence_and_exit_2() {
         ),
         (
             &["trace", "no_faults", "--seed", "1", "--format", "xml"],
-            "error: --format takes text or json, not \"xml\".",
+            "error: --format takes text, json or html, not \"xml\".",
         ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--format", "html"],
+            "error: --format html writes a file: give --out FILE",
+        ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--out", "x.txt"],
+            "error: --out is for --format html",
+        ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--node", "n7"],
+            "error: no_faults has nodes n0..n2, not n7.",
+        ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--node", "seven"],
+            "error: --node takes a node like n1, not \"seven\".",
+        ),
+        (
+            &["trace", "no_faults", "--seed", "1", "--from", "soon"],
+            "error: --from takes a time like 1.5s, 250ms or 900us, not \"soon\".",
+        ),
+        (&["run", "no_faults", "--node", "n1"], "error: run does not take --node;"),
         (&["run", "no_faults", "--seed", "1", "--seeds", "4"], "error: give either --seed N"),
     ];
     for (args, expected) in cases {
@@ -103,4 +124,96 @@ fn bad_input_gets_one_sentence_and_exit_2() {
             .stderr(predicate::str::starts_with(*expected))
             .stderr(predicate::function(|s: &str| s.lines().count() == 1));
     }
+}
+
+#[test]
+fn trace_filters_keep_one_node_and_a_window() {
+    let all = stdout(&["trace", "receiver_crash", "--seed", "3"]);
+    let n2 = stdout(&["trace", "receiver_crash", "--seed", "3", "--node", "n2"]);
+    assert!(n2.lines().count() < all.lines().count());
+    for line in n2.lines() {
+        assert!(line.contains("n2") || line.contains("NETWORK"), "{line}");
+    }
+    let window =
+        stdout(&["trace", "receiver_crash", "--seed", "3", "--from", "200ms", "--to", "0.3s"]);
+    assert!(!window.is_empty());
+    for line in window.lines() {
+        let t: f64 = line.split_whitespace().next().unwrap().trim_end_matches('s').parse().unwrap();
+        assert!((0.2..=0.3).contains(&t), "{line}");
+    }
+    let json = stdout(&[
+        "trace",
+        "receiver_crash",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+        "--node",
+        "n0",
+        "--to",
+        "50ms",
+    ]);
+    assert!(
+        json.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["at"].as_u64().unwrap()
+                <= 50_000)
+    );
+}
+
+#[test]
+fn a_healthy_run_has_no_violation_to_center_on() {
+    lab()
+        .args(["trace", "no_faults", "--seed", "1", "--around-violation", "--node", "n1"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("no property fails on seed 1 of no_faults"));
+}
+
+#[test]
+fn an_html_diagram_is_one_offline_page_with_the_runs_events() {
+    let dir = std::env::temp_dir().join(format!("lab00-diagram-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("crash.html");
+    lab()
+        .args(["trace", "receiver_crash", "--seed", "3", "--format", "html", "--out"])
+        .arg(&page)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!-- course space-time diagram -->"));
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").all(|_| html.contains("http://www.w3.org/2000/svg"))
+    );
+    assert!(!html.contains("https://"), "the page fetches nothing");
+    let start = html.find(r#"<script id="data" type="application/json">"#).unwrap();
+    let data = &html[start..];
+    let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 3);
+    assert!(v["violation"].is_null(), "the solution violates nothing");
+    let messages = v["messages"].as_array().unwrap();
+    assert!(messages.len() > 100);
+    assert!(messages.iter().any(|m| m["dropped"][1] == "destination down"));
+    let down: Vec<_> =
+        v["bands"].as_array().unwrap().iter().filter(|b| b["kind"] == "down").collect();
+    assert_eq!(down.len(), 1, "n1's crash is one band, from crash to restart");
+    assert_eq!(down[0]["node"], 1);
+    assert!(down[0]["t2"].as_u64() > down[0]["t1"].as_u64());
+    // Writing again over our own page is fine; over someone else's file it is refused.
+    lab()
+        .args(["trace", "no_faults", "--seed", "1", "--format", "html", "--out"])
+        .arg(&page)
+        .assert()
+        .code(0);
+    let mine = dir.join("notes.html");
+    std::fs::write(&mine, "my notes").unwrap();
+    lab()
+        .args(["trace", "no_faults", "--seed", "1", "--format", "html", "--out"])
+        .arg(&mine)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists and was not written by this tool"));
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my notes");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -214,5 +214,6 @@ pub fn scenario(behaviour: Behaviour, budgets: Budgets) -> Scenario<Test> {
         factory: factory(behaviour),
         properties: Vec::new(),
         budgets,
+        outcome: None,
     }
 }

@@ -1,0 +1,217 @@
+//! `course grade --lab NN --submission DIR [--json]`: grades a student's files without trusting
+//! anything else they hand in.
+//!
+//! Only the lab's student-owned files (its manifest) are taken from the submission, laid over a
+//! pristine copy of the repository as committed, and the lab's graded suite runs there against
+//! the pristine snapshots. A submission cannot change the harness, the tests or the snapshots.
+
+use crate::cargo;
+use crate::files;
+use crate::labs::{self, LabInfo};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One graded test.
+#[derive(Debug, Serialize)]
+pub struct TestScore {
+    /// The scenario.
+    pub name: String,
+    /// What it is worth.
+    pub points: u32,
+    /// Whether it passed.
+    pub passed: bool,
+}
+
+/// A submission's grade.
+#[derive(Debug, Serialize)]
+pub struct Grade {
+    /// `lab00`.
+    pub lab: String,
+    /// The submission folder.
+    pub submission: String,
+    /// Points earned.
+    pub points: u32,
+    /// Points possible.
+    pub total: u32,
+    /// Per test, in rubric order.
+    pub tests: Vec<TestScore>,
+    /// Files in the submission that are not the lab's, and were ignored.
+    pub ignored_files: Vec<String>,
+    /// The first compiler error, if the submission does not build.
+    pub compile_error: Option<String>,
+}
+
+/// The scenarios of a lab and their points, from the `list` command of the repository's own
+/// (stub) package, which always compiles.
+fn rubric(root: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
+    let out = cargo()
+        .args(["run", "--quiet", "-p", &lab.package, "--", "list"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`cargo run -p {} -- list` failed", lab.package));
+    }
+    let mut rubric = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        // name, "part", part, points, "points", summary...
+        if let (Some(name), Some(points)) = (words.first(), words.get(3)) {
+            rubric.push((
+                name.to_string(),
+                points.parse().map_err(|_| format!("cannot read the rubric line {line:?}"))?,
+            ));
+        }
+    }
+    Ok(rubric)
+}
+
+/// Outcomes of libtest's tests in `cargo test` output: name -> passed.
+pub fn test_outcomes(output: &str) -> BTreeMap<String, bool> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| {
+            let (name, result) = l.split_once(" ... ")?;
+            match result.trim() {
+                "ok" => Some((name.to_string(), true)),
+                "FAILED" => Some((name.to_string(), false)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Grades `submission` for `lab`, in a pristine copy of `root`.
+pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, String> {
+    if !submission.is_dir() {
+        return Err(format!("the submission folder {} does not exist", submission.display()));
+    }
+    let present = files::list_files(submission)
+        .map_err(|e| format!("cannot read the submission {}: {e}", submission.display()))?;
+    if let Some(missing) = lab.files.iter().find(|f| !present.contains(f)) {
+        return Err(format!(
+            "the submission {} has no {missing}; a {} submission holds {}",
+            submission.display(),
+            lab.package,
+            lab.files.join(", ")
+        ));
+    }
+    let ignored_files: Vec<String> =
+        present.into_iter().filter(|f| !lab.files.contains(f)).collect();
+    for f in &ignored_files {
+        eprintln!(
+            "ignoring {f}: it is not one of {}'s files ({})",
+            lab.package,
+            lab.files.join(", ")
+        );
+    }
+    let rubric = rubric(root, lab)?;
+
+    // A fixed place, so that successive gradings rebuild only what changed.
+    let place = root.join("target").join("grading");
+    let work = place.join("workspace");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    files::pristine_copy(root, &work, &|_| false)?;
+    for f in &lab.files {
+        let to: PathBuf = work.join(&lab.dir).join(f);
+        std::fs::copy(submission.join(f), &to)
+            .map_err(|e| format!("cannot copy {f} from the submission: {e}"))?;
+    }
+    eprintln!("grading {} in {} ...", lab.package, work.display());
+    let out = cargo()
+        .args(["test", "-p", &lab.package, "--test", "grading", "--no-fail-fast"])
+        .current_dir(&work)
+        .env("CARGO_TARGET_DIR", place.join("target"))
+        .env("INSTA_UPDATE", "no")
+        .env_remove("COURSE_SEEDS")
+        .env_remove("COURSE_TIMING")
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let output =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let outcomes = test_outcomes(&output);
+    let compile_error = if outcomes.is_empty() {
+        Some(
+            output
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .unwrap_or("the graded suite did not run")
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let tests: Vec<TestScore> = rubric
+        .into_iter()
+        .map(|(name, points)| TestScore {
+            passed: outcomes.get(&name) == Some(&true),
+            name,
+            points,
+        })
+        .collect();
+    Ok(Grade {
+        lab: lab.package.clone(),
+        submission: submission.display().to_string(),
+        points: tests.iter().filter(|t| t.passed).map(|t| t.points).sum(),
+        total: tests.iter().map(|t| t.points).sum(),
+        tests,
+        ignored_files,
+        compile_error,
+    })
+}
+
+/// The command: parses its arguments, grades, prints.
+pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
+    let mut lab_number = None;
+    let mut submission = None;
+    let mut json = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--lab" => {
+                lab_number =
+                    Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone())
+            }
+            "--submission" => {
+                submission = Some(PathBuf::from(it.next().ok_or("--submission needs a folder")?))
+            }
+            "--json" => json = true,
+            other => {
+                return Err(format!(
+                    "grade does not take {other:?}; it takes --lab NN, --submission DIR and --json"
+                ));
+            }
+        }
+    }
+    let lab_number = lab_number.ok_or("grade needs --lab NN")?;
+    let submission =
+        submission.ok_or("grade needs --submission DIR, the folder of the student's files")?;
+    let root = labs::root();
+    let lab = labs::find(&root, &lab_number)?;
+    let g = grade(&root, &lab, &submission)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&g).expect("grades serialize"));
+    } else {
+        say!("{} {}: {}/{} points", g.lab, g.submission, g.points, g.total);
+        if let Some(e) = &g.compile_error {
+            say!("  does not build: {e}");
+        }
+        for t in &g.tests {
+            let earned = if t.passed { t.points } else { 0 };
+            say!(
+                "  {:<28} {:>3}/{:<3} {}",
+                t.name,
+                earned,
+                t.points,
+                if t.passed { "ok" } else { "FAIL" }
+            );
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

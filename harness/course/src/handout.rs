@@ -1,0 +1,151 @@
+//! `course handout --out DIR`: the students' copy of the course. Everything a student needs (the
+//! harness, the stubs, the suites and their snapshots, the handouts, the book) and nothing they
+//! must not have (the solutions, their bug patches, the instructor's guide, the project's CI).
+
+use crate::cargo;
+use crate::files;
+use crate::labs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Paths (relative to the repository root) that stay with the instructors.
+fn instructors_only(rel: &Path) -> bool {
+    rel.starts_with("solutions")
+        || rel.starts_with(".ci")
+        || rel == Path::new("docs/instructors.md")
+}
+
+/// The README's command that runs the project's own tests, and what students run instead.
+const VERIFY_LINE: &str =
+    "cargo run -p course -- verify    # the project's own tests: everything CI runs";
+const STUDENT_LINE: &str =
+    "cargo test -p lab00              # grade one lab: each test is a scenario of the rubric";
+
+/// The README for students: their second command instead of the project's tests, and no
+/// instructors' section.
+fn students_readme(readme: &str) -> Result<String, String> {
+    if !readme.contains(VERIFY_LINE) {
+        return Err("README.md no longer has the verify command line the handout replaces; \
+                    update harness/course/src/handout.rs with it"
+            .into());
+    }
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in readme.replace(VERIFY_LINE, STUDENT_LINE).lines() {
+        if line.starts_with("## ") {
+            skipping = line.trim() == "## Instructors";
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// The workspace manifest without the solutions.
+fn students_manifest(manifest: &str) -> String {
+    manifest
+        .lines()
+        .filter(|l| !(l.trim_start().starts_with("lab") && l.contains("-solution = ")))
+        .map(|l| {
+            if l.trim_start().starts_with("members") {
+                "members = [\"harness/*\", \"labs/*\"]".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Writes the students' copy of the repository at `root` into `out`.
+pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
+    if !files::is_empty_or_missing(out) {
+        return Err(format!(
+            "{} is not empty; the handout goes into a new or empty folder, so nothing there is \
+             overwritten",
+            out.display()
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    files::pristine_copy(root, out, &instructors_only)?;
+    let edit =
+        |name: &str, change: &dyn Fn(&str) -> Result<String, String>| -> Result<(), String> {
+            let path = out.join(name);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            std::fs::write(&path, change(&text)?).map_err(|e| format!("cannot write {name}: {e}"))
+        };
+    edit("Cargo.toml", &|t| Ok(students_manifest(t)))?;
+    edit("README.md", &students_readme)?;
+    edit("docs/SUMMARY.md", &|t| {
+        Ok(t.lines().filter(|l| !l.contains("instructors.md")).collect::<Vec<_>>().join("\n")
+            + "\n")
+    })?;
+    // Drop the solutions from the lock file without changing any version.
+    let status = cargo()
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the exported workspace in {} does not resolve", out.display()));
+    }
+    files::list_files(out)
+        .map(|f| f.len())
+        .map_err(|e| format!("cannot list {}: {e}", out.display()))
+}
+
+/// The command: `handout --out DIR`.
+pub fn command(args: &[String]) -> Result<ExitCode, String> {
+    let out = match args {
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => return Err("handout takes --out DIR, a new or empty folder".into()),
+    };
+    let count = export(&labs::root(), &out)?;
+    say!(
+        "wrote the students' copy ({count} files) to {}; students start with its README.md",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_students_readme_has_their_command_and_no_instructors_section() {
+        let readme = format!(
+            "# T\n\n```sh\ncargo run -p course -- status\n{VERIFY_LINE}\n```\n\n## Students\nS\n\n\
+             ## Instructors\nsecret\n\n## Layout\nL\n"
+        );
+        let s = students_readme(&readme).unwrap();
+        assert!(s.contains(STUDENT_LINE) && !s.contains("verify"));
+        assert!(!s.contains("secret") && !s.contains("## Instructors"));
+        assert!(s.contains("## Students\nS") && s.contains("## Layout\nL"));
+        assert!(students_readme("no commands").is_err());
+    }
+
+    #[test]
+    fn the_students_manifest_has_no_solutions() {
+        let m = "[workspace]\nmembers = [\"harness/*\", \"labs/*\", \"solutions/*\"]\n\
+                 lab00 = { path = \"labs/lab00-links\" }\n\
+                 lab00-solution = { path = \"solutions/lab00-links\" }\n";
+        let s = students_manifest(m);
+        assert!(!s.contains("solution"), "{s}");
+        assert!(s.contains("lab00 = { path"));
+    }
+
+    #[test]
+    fn instructors_files_stay_behind() {
+        assert!(instructors_only(Path::new("solutions/lab00-links/bugs/x.patch")));
+        assert!(instructors_only(Path::new("docs/instructors.md")));
+        assert!(instructors_only(Path::new(".ci/run")));
+        assert!(!instructors_only(Path::new("labs/lab00-links/src/link.rs")));
+        assert!(!instructors_only(Path::new("docs/grading.md")));
+    }
+}
