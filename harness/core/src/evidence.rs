@@ -158,7 +158,11 @@ pub fn restarted<P: Protocol>(node: NodeId) -> Property<P> {
                         _ => false,
                     }
             });
-            if worked { Verdict::Holds } else { Verdict::fails(format!("{node} handled nothing after its restart")) }
+            if worked {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("{node} handled nothing after its restart"))
+            }
         },
     )
 }

@@ -655,7 +655,10 @@ impl<P: Protocol> Simulation<P> {
         match node.filter(|n| n.index() < self.slots.len()) {
             Some(n) => Some(n),
             None => {
-                self.schedule(self.now + Duration::from_millis(1), What::Fault { index: fault as u32 });
+                self.schedule(
+                    self.now + Duration::from_millis(1),
+                    What::Fault { index: fault as u32 },
+                );
                 None
             }
         }

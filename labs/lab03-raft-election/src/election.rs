@@ -23,7 +23,9 @@ pub struct Node {}
 
 impl RaftNode for Node {
     fn new(me: NodeId, peers: Vec<NodeId>, timing: Timing) -> Self {
-        todo!("lab03: build the Node for {me} (peers {peers:?}, {timing:?}) in labs/lab03-raft-election/src/election.rs")
+        todo!(
+            "lab03: build the Node for {me} (peers {peers:?}, {timing:?}) in labs/lab03-raft-election/src/election.rs"
+        )
     }
 }
 
@@ -33,10 +35,16 @@ impl Process<Raft> for Node {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: Message) {
-        todo!("lab03: Node::on_message {msg:?} from {from} at {} in labs/lab03-raft-election/src/election.rs", ctx.id())
+        todo!(
+            "lab03: Node::on_message {msg:?} from {from} at {} in labs/lab03-raft-election/src/election.rs",
+            ctx.id()
+        )
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: Timer) {
-        todo!("lab03: Node::on_timer {timer:?} at {} in labs/lab03-raft-election/src/election.rs", ctx.id())
+        todo!(
+            "lab03: Node::on_timer {timer:?} at {} in labs/lab03-raft-election/src/election.rs",
+            ctx.id()
+        )
     }
 }

@@ -154,8 +154,10 @@ impl Timing {
         election_timeout: Duration::from_millis(200),
     };
     /// The slowest legal choice, which every bound must allow for.
-    pub const SLOWEST: Timing =
-        Timing { heartbeat_interval: Self::HEARTBEAT_RANGE.1, election_timeout: Self::ELECTION_RANGE.1 };
+    pub const SLOWEST: Timing = Timing {
+        heartbeat_interval: Self::HEARTBEAT_RANGE.1,
+        election_timeout: Self::ELECTION_RANGE.1,
+    };
 
     /// The timing a run uses: the default, or the ends of the legal ranges when
     /// `COURSE_TIMING=min` or `max`.
@@ -218,6 +220,7 @@ macro_rules! grading_tests {
             clock_drift,
             vote_survives_crash,
             steps_down_on_higher_term_reply,
+            babbling_peer,
             extension_prevote_rejoin,
             extension_checkquorum,
         );

@@ -60,7 +60,8 @@ pub fn established_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, T
                 let m = &run.trace.message(msg).msg;
                 let pre_vote = matches!(
                     m,
-                    Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
+                    Message::RequestVote { pre_vote: true, .. }
+                        | Message::Vote { pre_vote: true, .. }
                 );
                 if !pre_vote {
                     highest = highest.max(m.term());
@@ -72,13 +73,13 @@ pub fn established_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, T
                     Message::AppendEntries { term, .. } => {
                         leaders.insert(term, m.from);
                     }
-                    Message::AppendEntriesReply { term, success: true, .. } if e.at >= from => {
-                        if leaders.get(&term) == Some(&m.to) {
-                            let set = acks.entry(term).or_default();
-                            set.insert(m.from);
-                            if set.len() + 1 >= majority && term >= highest {
-                                return Some((term, m.to, e.at));
-                            }
+                    Message::AppendEntriesReply { term, success: true, .. }
+                        if e.at >= from && leaders.get(&term) == Some(&m.to) =>
+                    {
+                        let set = acks.entry(term).or_default();
+                        set.insert(m.from);
+                        if set.len() + 1 >= majority && term >= highest {
+                            return Some((term, m.to, e.at));
                         }
                     }
                     _ => {}
@@ -106,7 +107,9 @@ pub fn one_leader_per_term() -> Property<Raft> {
                     if let Some(other) = leader.insert(*term, from).filter(|o| *o != from) {
                         return Verdict::fails_at(
                             at,
-                            format!("{other} and {from} both sent AppendEntries as leaders of term {term}"),
+                            format!(
+                                "{other} and {from} both sent AppendEntries as leaders of term {term}"
+                            ),
                         );
                     }
                 }
@@ -157,7 +160,8 @@ pub fn adopts_higher_terms() -> Property<Raft> {
                         let m = run.trace.message(msg);
                         let pre_vote = matches!(
                             m.msg,
-                            Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
+                            Message::RequestVote { pre_vote: true, .. }
+                                | Message::Vote { pre_vote: true, .. }
                         );
                         let t = m.msg.term();
                         if !pre_vote && seen.get(&m.to).is_none_or(|s| s.0 < t) {
@@ -297,14 +301,21 @@ pub fn first_election_is_cheap() -> Property<Raft> {
         "campaigning on every message; resending RequestVote on a timer shorter than the \
          election timeout; several candidates at once because timeouts are not random.",
         |run: &Run<Raft>| {
-            let Some((_, _, at)) = established_after(run, Time::ZERO) else { return Verdict::Holds };
+            let Some((_, _, at)) = established_after(run, Time::ZERO) else {
+                return Verdict::Holds;
+            };
             let n = run.nodes;
             let count = sent(&run.trace).filter(|(t, ..)| *t <= at).count();
             let allowed = 10 * n * (n - 1);
             if count <= allowed {
                 Verdict::Holds
             } else {
-                Verdict::fails_at(at, format!("{count} messages before the first leader, where {allowed} are allowed"))
+                Verdict::fails_at(
+                    at,
+                    format!(
+                        "{count} messages before the first leader, where {allowed} are allowed"
+                    ),
+                )
             }
         },
     )
@@ -353,12 +364,14 @@ pub fn rejoin_does_not_disrupt() -> Property<Raft> {
             let Some(heal) = heal else { return Verdict::fails("the partition never healed") };
             let leader_term = sent(&run.trace)
                 .filter(|(t, ..)| *t < heal)
-                .filter_map(|(_, _, _, m)| matches!(m, Message::AppendEntries { .. }).then(|| m.term()))
+                .filter(|(_, _, _, m)| matches!(m, Message::AppendEntries { .. }))
+                .map(|(_, _, _, m)| m.term())
                 .max()
                 .unwrap_or(0);
             for (at, node, _, msg) in sent(&run.trace).filter(|(t, ..)| *t >= heal) {
                 let pre_vote_request = matches!(msg, Message::RequestVote { pre_vote: true, .. });
-                let granted_pre_vote = matches!(msg, Message::Vote { pre_vote: true, granted: true, .. });
+                let granted_pre_vote =
+                    matches!(msg, Message::Vote { pre_vote: true, granted: true, .. });
                 if msg.term() > leader_term && !pre_vote_request && !granted_pre_vote {
                     return Verdict::fails_at(
                         at,
@@ -393,10 +406,13 @@ pub fn isolated_leader_steps_down(timing: Timing) -> Property<Raft> {
             };
             let deadline = at + bound;
             for (when, from, _, msg) in sent(&run.trace) {
-                if from == leader && when > deadline && matches!(msg, Message::AppendEntries { .. }) {
+                if from == leader && when > deadline && matches!(msg, Message::AppendEntries { .. })
+                {
                     return Verdict::fails_at(
                         when,
-                        format!("{leader}, cut off at {at}, still sent AppendEntries at {when} (deadline {deadline})"),
+                        format!(
+                            "{leader}, cut off at {at}, still sent AppendEntries at {when} (deadline {deadline})"
+                        ),
                     );
                 }
             }

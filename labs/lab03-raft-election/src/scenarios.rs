@@ -9,8 +9,8 @@ use harness::evidence;
 use harness::sim::{Budgets, Factory, Picker};
 use harness::trace::EventKind;
 use harness::{
-    Clock, Cut, Delay, Duration, Fault, Network, NodeId, NoRequests, Plan, Prob, Property, Rng, Run,
-    Scenario, Time, Verdict,
+    Clock, Cut, Delay, Duration, Fault, Network, NoRequests, NodeId, Plan, Prob, Property, Rng,
+    Run, Scenario, Time, Verdict,
 };
 use std::sync::Arc;
 
@@ -24,10 +24,11 @@ const FAULTS_START: Time = Time::from_millis(1500);
 /// A fault schedule drawn from the seed.
 type DrawFaults = Box<dyn Fn(&mut Rng, usize) -> (Vec<Fault>, Vec<Clock>) + Send + Sync>;
 
-/// Who runs: the student's nodes everywhere, or a student node among scripted peers.
+/// Who runs: the student's nodes everywhere, or scripted peers in some places (`None`: the
+/// student's node).
 enum Cast {
     Cluster,
-    Scripted(Vec<ScriptedPeer>),
+    Scripted(Vec<Option<ScriptedPeer>>),
 }
 
 struct Spec {
@@ -58,12 +59,11 @@ impl Spec {
                 let peers = (0..n as u32).map(NodeId).filter(|p| *p != id).collect();
                 Box::new(N::new(id, peers, timing))
             }),
-            Cast::Scripted(peers) => Arc::new(move |id: NodeId| {
-                if id == NodeId(0) {
-                    let others = (1..n as u32).map(NodeId).collect();
-                    Box::new(N::new(id, others, timing))
-                } else {
-                    Box::new(peers[id.index() - 1].clone())
+            Cast::Scripted(cast) => Arc::new(move |id: NodeId| match &cast[id.index()] {
+                Some(script) => Box::new(script.clone()),
+                None => {
+                    let peers = (0..n as u32).map(NodeId).filter(|p| *p != id).collect();
+                    Box::new(N::new(id, peers, timing))
                 }
             }),
         };
@@ -102,21 +102,24 @@ fn ids(n: usize) -> Vec<NodeId> {
 
 /// The node that acts as leader now.
 fn leader_picker() -> Picker<Raft> {
-    Arc::new(|trace, now| current_leader(trace, now))
+    Arc::new(current_leader)
 }
 
 /// A node that sent a (real) RequestVote in the last millisecond: a candidate mid-election.
 fn candidate_picker() -> Picker<Raft> {
     Arc::new(|trace, now| {
-        trace.events.iter().rev().take_while(|e| now.since(e.at) <= Duration::from_millis(1)).find_map(
-            |e| match e.kind {
+        trace
+            .events
+            .iter()
+            .rev()
+            .take_while(|e| now.since(e.at) <= Duration::from_millis(1))
+            .find_map(|e| match e.kind {
                 EventKind::Send { msg } => {
                     let m = trace.message(msg);
                     matches!(m.msg, Message::RequestVote { pre_vote: false, .. }).then_some(m.from)
                 }
                 _ => None,
-            },
-        )
+            })
     })
 }
 
@@ -135,11 +138,18 @@ fn a_candidate_crashed() -> Property<Raft> {
             let Some((at, node)) = crash else { return Verdict::fails("nobody crashed") };
             let mut before = run.trace.clone();
             before.events.retain(|e| e.at <= at && !matches!(e.kind, EventKind::Crash { .. }));
-            let restarted = run.trace.events.iter().any(|e| matches!(e.kind, EventKind::Restart { node: x, .. } if x == node));
+            let restarted = run
+                .trace
+                .events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Restart { node: x, .. } if x == node));
             if candidate_picker()(&before, at) == Some(node) && restarted {
                 Verdict::Holds
             } else {
-                Verdict::fails_at(at, format!("{node} was not campaigning when it crashed, or never restarted"))
+                Verdict::fails_at(
+                    at,
+                    format!("{node} was not campaigning when it crashed, or never restarted"),
+                )
             }
         },
     )
@@ -197,7 +207,11 @@ fn reached_after_restart() -> Property<Raft> {
                             if matches!(run.trace.message(msg).msg, Message::RequestVote { .. }))
                 })
             });
-            if delivered_after { Verdict::Holds } else { Verdict::fails("n0 got no request after its restart") }
+            if delivered_after {
+                Verdict::Holds
+            } else {
+                Verdict::fails("n0 got no request after its restart")
+            }
         },
     )
 }
@@ -287,7 +301,9 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             network: QUIET,
             faults: "the leader crashes at 1.5s and never comes back",
             faults_end: FAULTS_START,
-            draw: Box::new(|_, _| (vec![Fault::CrashPicked { at: FAULTS_START, restart_after: None }], Vec::new())),
+            draw: Box::new(|_, _| {
+                (vec![Fault::CrashPicked { at: FAULTS_START, restart_after: None }], Vec::new())
+            }),
             cast: Cast::Cluster,
             properties: {
                 let mut p = part_a(timing, d);
@@ -305,7 +321,9 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             network: QUIET,
             faults: "the leader is cut off from every other node from 1.5s to 3s",
             faults_end: at(3000),
-            draw: Box::new(|_, _| (vec![Fault::IsolatePicked { at: FAULTS_START, heal: Some(at(3000)) }], Vec::new())),
+            draw: Box::new(|_, _| {
+                (vec![Fault::IsolatePicked { at: FAULTS_START, heal: Some(at(3000)) }], Vec::new())
+            }),
             cast: Cast::Cluster,
             properties: {
                 let mut p = part_a(timing, d);
@@ -325,7 +343,11 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             faults_end: at(3000),
             draw: Box::new(|_, _| {
                 let n = NodeId;
-                let split = Fault::partition(FAULTS_START, Some(at(3000)), &[&[n(0), n(1)], &[n(2), n(3)], &[n(4)]]);
+                let split = Fault::partition(
+                    FAULTS_START,
+                    Some(at(3000)),
+                    &[&[n(0), n(1)], &[n(2), n(3)], &[n(4)]],
+                );
                 (vec![split], Vec::new())
             }),
             cast: Cast::Cluster,
@@ -353,7 +375,11 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
                     rng.shuffle(&mut nodes);
                     let cut = rng.between(1, n as u64 - 1) as usize;
                     let (a, b) = nodes.split_at(cut);
-                    faults.push(Fault::partition(start, Some(start + Duration::from_millis(400)), &[a, b]));
+                    faults.push(Fault::partition(
+                        start,
+                        Some(start + Duration::from_millis(400)),
+                        &[a, b],
+                    ));
                 }
                 (faults, Vec::new())
             }),
@@ -377,7 +403,9 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
                 .with_delay(Delay::uniform(Duration::from_millis(1), Duration::from_millis(30))),
             faults: "10% loss, 10% duplication and 1-30ms delays until 3s, then a quiet network",
             faults_end: at(3000),
-            draw: Box::new(|_, _| (vec![Fault::Network { at: at(3000), network: QUIET }], Vec::new())),
+            draw: Box::new(|_, _| {
+                (vec![Fault::Network { at: at(3000), network: QUIET }], Vec::new())
+            }),
             cast: Cast::Cluster,
             properties: {
                 let mut p = part_a(timing, d);
@@ -474,21 +502,26 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             draw: Box::new(|_, _| {
                 (
                     vec![
-                        Fault::CrashInHandler { node: NodeId(0), after: at(5), cut: Cut::Keep(usize::MAX) },
+                        Fault::CrashInHandler {
+                            node: NodeId(0),
+                            after: at(5),
+                            cut: Cut::Keep(usize::MAX),
+                        },
                         Fault::Restart { node: NodeId(0), at: at(30) },
                     ],
                     Vec::new(),
                 )
             }),
             cast: Cast::Scripted(vec![
-                ScriptedPeer {
+                None,
+                Some(ScriptedPeer {
                     sends: vec![(at(10), NodeId(0), request_vote(5))],
                     answer: Answer::Nothing,
-                },
-                ScriptedPeer {
+                }),
+                Some(ScriptedPeer {
                     sends: vec![(at(40), NodeId(0), request_vote(5))],
                     answer: Answer::Nothing,
-                },
+                }),
             ]),
             properties: vec![
                 first_request_granted(),
@@ -511,13 +544,35 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             faults_end: Time::ZERO,
             draw: no_faults(),
             cast: Cast::Scripted(vec![
-                ScriptedPeer { sends: Vec::new(), answer: Answer::RefuseWithHigherTerm(3) },
-                ScriptedPeer { sends: Vec::new(), answer: Answer::RefuseWithHigherTerm(3) },
+                None,
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::RefuseWithHigherTerm(3) }),
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::RefuseWithHigherTerm(3) }),
             ]),
             properties: vec![
                 properties::one_vote_per_term(),
                 properties::adopts_higher_terms(),
                 higher_term_reply_arrived(),
+            ],
+            picker: None,
+        },
+        Spec {
+            name: "babbling_peer",
+            part: "A",
+            points: 5,
+            summary: "a peer that keeps asking for pre-votes does not stop the others electing a leader (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n2 is scripted: every 40ms until 3s it asks n0 and n1 for a pre-vote in term 1, and \
+                     answers nothing",
+            faults_end: Time::ZERO,
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![None, None, Some(babbler())]),
+            // The babbler's own stale terms are the script's, so terms are not judged here.
+            properties: vec![
+                properties::one_leader_per_term(),
+                properties::one_vote_per_term(),
+                properties::leader_in_time(timing, d),
+                babbler_was_heard(),
             ],
             picker: None,
         },
@@ -530,7 +585,9 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             network: QUIET,
             faults: "a follower is cut off from every other node from 1.5s to 3.5s",
             faults_end: at(3500),
-            draw: Box::new(|_, _| (vec![Fault::IsolatePicked { at: FAULTS_START, heal: Some(at(3500)) }], Vec::new())),
+            draw: Box::new(|_, _| {
+                (vec![Fault::IsolatePicked { at: FAULTS_START, heal: Some(at(3500)) }], Vec::new())
+            }),
             cast: Cast::Cluster,
             properties: {
                 let mut p = part_a(timing, d);
@@ -548,7 +605,9 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             network: QUIET,
             faults: "the leader is cut off from every other node from 1.5s on, for good",
             faults_end: FAULTS_START,
-            draw: Box::new(|_, _| (vec![Fault::IsolatePicked { at: FAULTS_START, heal: None }], Vec::new())),
+            draw: Box::new(|_, _| {
+                (vec![Fault::IsolatePicked { at: FAULTS_START, heal: None }], Vec::new())
+            }),
             cast: Cast::Cluster,
             properties: vec![
                 properties::one_leader_per_term(),
@@ -561,6 +620,35 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
         },
     ];
     specs.into_iter().map(|s| s.build::<N>(timing)).collect()
+}
+
+/// A peer that asks n0 and n1 for a pre-vote in term 1 every 40 ms for three seconds.
+fn babbler() -> ScriptedPeer {
+    let ask = Message::RequestVote { term: 1, last_log_index: 0, last_log_term: 0, pre_vote: true };
+    let sends = (0..75u64)
+        .flat_map(|i| [NodeId(0), NodeId(1)].map(|to| (at(10 + 40 * i), to, ask.clone())))
+        .collect();
+    ScriptedPeer { sends, answer: Answer::Nothing }
+}
+
+/// Evidence that the babbling peer's requests reached both nodes throughout.
+fn babbler_was_heard() -> Property<Raft> {
+    Property::new(
+        "the babbling peer was heard",
+        "The scenario is about a peer that keeps asking for pre-votes, so its requests must reach \
+         both other nodes, more often than the shortest election timeout, for the whole election.",
+        "none: the script sends them; report this if it fails.",
+        |run: &Run<Raft>| {
+            let heard = run.trace.events.iter().filter(|e| {
+                matches!(e.kind, EventKind::Deliver { msg } if run.trace.message(msg).from == NodeId(2))
+            });
+            if heard.count() >= 100 {
+                Verdict::Holds
+            } else {
+                Verdict::fails("n2's requests did not get through")
+            }
+        },
+    )
 }
 
 /// A time, in milliseconds since the start.

@@ -56,7 +56,8 @@ impl RaftNode for Node {
 
 impl Node {
     fn majority(&self) -> usize {
-        (self.peers.len() + 1) / 2 + 1
+        let cluster = self.peers.len() + 1;
+        cluster / 2 + 1
     }
 
     /// Makes the term and vote durable; callers do this before sending anything that depends on
@@ -109,7 +110,10 @@ impl Node {
     fn ask_for(&mut self, ctx: &mut Ctx<'_, Raft>, term: Term, pre_vote: bool) {
         self.votes = BTreeSet::from([self.me]);
         for &p in &self.peers {
-            ctx.send(p, Message::RequestVote { term, last_log_index: 0, last_log_term: 0, pre_vote });
+            ctx.send(
+                p,
+                Message::RequestVote { term, last_log_index: 0, last_log_term: 0, pre_vote },
+            );
         }
         self.check_votes(ctx);
     }
@@ -152,17 +156,26 @@ impl Node {
         for &p in &self.peers {
             ctx.send(p, Message::heartbeat(self.term));
         }
-        self.heartbeat_timer = Some(ctx.set_timer(self.timing.heartbeat_interval, Timer::Heartbeat));
+        self.heartbeat_timer =
+            Some(ctx.set_timer(self.timing.heartbeat_interval, Timer::Heartbeat));
     }
 
     /// Whether a leader was heard from within the minimum election timeout: then a pre-vote is
     /// refused, so a node returning from a partition cannot unseat a healthy leader.
     fn leader_is_fresh(&self, ctx: &Ctx<'_, Raft>) -> bool {
         self.role == Role::Leader
-            || self.leader_contact.is_some_and(|t| ctx.now().since(t) < self.timing.election_timeout)
+            || self
+                .leader_contact
+                .is_some_and(|t| ctx.now().since(t) < self.timing.election_timeout)
     }
 
-    fn on_request_vote(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, term: Term, pre_vote: bool) {
+    fn on_request_vote(
+        &mut self,
+        ctx: &mut Ctx<'_, Raft>,
+        from: NodeId,
+        term: Term,
+        pre_vote: bool,
+    ) {
         if pre_vote {
             let granted = term > self.term && !self.leader_is_fresh(ctx);
             let term = if granted { term } else { self.term };
@@ -181,7 +194,14 @@ impl Node {
         ctx.send(from, Message::Vote { term: self.term, granted, pre_vote: false });
     }
 
-    fn on_vote(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
+    fn on_vote(
+        &mut self,
+        ctx: &mut Ctx<'_, Raft>,
+        from: NodeId,
+        term: Term,
+        granted: bool,
+        pre_vote: bool,
+    ) {
         if pre_vote {
             if self.pre_candidate && granted && term == self.term + 1 {
                 self.votes.insert(from);
@@ -201,14 +221,20 @@ impl Node {
     fn on_append_entries(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, term: Term) {
         self.observe_term(ctx, term);
         if term < self.term {
-            ctx.send(from, Message::AppendEntriesReply { term: self.term, success: false, match_index: 0 });
+            ctx.send(
+                from,
+                Message::AppendEntriesReply { term: self.term, success: false, match_index: 0 },
+            );
             return;
         }
         // A valid leader of this term: follow it.
         self.become_follower(ctx);
         self.leader_contact = Some(ctx.now());
         self.reset_election_timer(ctx);
-        ctx.send(from, Message::AppendEntriesReply { term: self.term, success: true, match_index: 0 });
+        ctx.send(
+            from,
+            Message::AppendEntriesReply { term: self.term, success: true, match_index: 0 },
+        );
     }
 }
 
@@ -224,8 +250,12 @@ impl Process<Raft> for Node {
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: Message) {
         match msg {
-            Message::RequestVote { term, pre_vote, .. } => self.on_request_vote(ctx, from, term, pre_vote),
-            Message::Vote { term, granted, pre_vote } => self.on_vote(ctx, from, term, granted, pre_vote),
+            Message::RequestVote { term, pre_vote, .. } => {
+                self.on_request_vote(ctx, from, term, pre_vote)
+            }
+            Message::Vote { term, granted, pre_vote } => {
+                self.on_vote(ctx, from, term, granted, pre_vote)
+            }
             Message::AppendEntries { term, .. } => self.on_append_entries(ctx, from, term),
             Message::AppendEntriesReply { term, .. } => {
                 self.observe_term(ctx, term);
