@@ -143,6 +143,8 @@ pub struct Scenario<P: Protocol> {
     pub properties: Vec<Property<P>>,
     /// Runaway limits.
     pub budgets: Budgets,
+    /// Names the target of picked faults (the current leader, say); `None` if none are used.
+    pub picker: Option<crate::sim::Picker<P>>,
     /// Lines of outcome that the protocol determines (a fixed schedule's timestamps), shown in
     /// the report from the first seed; `None` for scenarios whose outcome varies.
     pub outcome: Option<OutcomeFn<P>>,
@@ -171,6 +173,7 @@ impl<P: Protocol> Scenario<P> {
             factory: Arc::clone(&self.factory),
             workload: plan.workload,
             budgets: self.budgets,
+            picker: self.picker.clone(),
         }
     }
 
