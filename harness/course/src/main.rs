@@ -2,6 +2,9 @@
 //!
 //! - `cargo run -p course -- status [--lab NN] [--json]`: where every lab stands, run on the
 //!   student's code.
+//! - `cargo run -p course -- grade --lab NN --submission DIR`: a student's files, graded in a
+//!   pristine copy of the repository.
+//! - `cargo run -p course -- handout --out DIR`: the students' copy of the course.
 //! - `cargo run -p course -- verify`: the project's own tests, as CI runs them.
 //! - `cargo run --release -p course -- check-history --model cas-register|kv [--html DIR] FILE...`:
 //!   whether recorded histories are linearizable.
@@ -32,8 +35,9 @@ usage: cargo run -p course -- COMMAND
                                grade a student's files (DIR holds the lab's files, e.g.
                                src/link.rs) in a pristine copy of the repository
   handout --out DIR            write the students' copy of the course into a new folder
-  verify                       the project's own tests: formatting, lints, the harness, every
-                               solution, the stub and bug proofs, the benches (what CI runs)
+  verify                       the project's own tests (what CI runs): formatting, lints, the
+                               harness, every solution, light builds, the stub, handout,
+                               grading and bug proofs, the benches
   check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
                                whether each history (a Jepsen etcd or EDN log, or the harness's
                                JSON lines) is linearizable; --html draws each one as a web page;
