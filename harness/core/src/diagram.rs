@@ -108,8 +108,9 @@ pub fn render<P: Protocol>(
                 | EventKind::Partition { .. }
                 | EventKind::Heal { .. }
         );
-        let in_window = filter.keeps(trace, e);
-        if !in_window && !(opens_or_closes_band && e.at <= to && outside_node(e)) {
+        let shown =
+            filter.keeps(trace, e) || (opens_or_closes_band && e.at <= to && outside_node(e));
+        if !shown {
             hidden += 1;
             continue;
         }
