@@ -204,6 +204,30 @@ impl<P: Protocol> Trace<P> {
         }
     }
 
+    /// When the faults of the run end: the time of its last crash, restart, partition, heal,
+    /// pause, resume, network change or clock step (zero if there are none). Bounds on
+    /// recovery count from here.
+    pub fn faults_end(&self) -> Time {
+        self.events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Crash { .. }
+                        | EventKind::Restart { .. }
+                        | EventKind::Partition { .. }
+                        | EventKind::Heal { .. }
+                        | EventKind::Pause { .. }
+                        | EventKind::Resume { .. }
+                        | EventKind::NetworkChange { .. }
+                        | EventKind::ClockStep { .. }
+                )
+            })
+            .map(|e| e.at)
+            .max()
+            .unwrap_or(Time::ZERO)
+    }
+
     /// One event as a line of text: time, then what happened, messages shown with `Debug`.
     pub fn render_text(&self, event: &Event<P>) -> String {
         let mut s = format!("{:>15}  ", event.at.to_string());

@@ -17,27 +17,9 @@ fn sent(trace: &Trace<Raft>) -> impl Iterator<Item = (Time, NodeId, NodeId, &Mes
     })
 }
 
-/// When the faults of a run end: the last crash, restart, partition, heal, pause, resume or
-/// network change.
+/// When the faults of a run end (see [`Trace::faults_end`]).
 pub fn faults_end(trace: &Trace<Raft>) -> Time {
-    trace
-        .events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::Crash { .. }
-                    | EventKind::Restart { .. }
-                    | EventKind::Partition { .. }
-                    | EventKind::Heal { .. }
-                    | EventKind::Pause { .. }
-                    | EventKind::Resume { .. }
-                    | EventKind::NetworkChange { .. }
-            )
-        })
-        .map(|e| e.at)
-        .max()
-        .unwrap_or(Time::ZERO)
+    trace.faults_end()
 }
 
 /// How long after the faults end a leader must be established: four of the longest election
