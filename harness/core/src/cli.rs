@@ -240,7 +240,7 @@ impl Lab {
                 for s in &self.scenarios {
                     let (name, part, points, summary) =
                         (s.name(), s.part(), s.points(), s.summary());
-                    writeln!(out, "{name:<24} part {part:<2} {points:>3} points  {summary}")
+                    writeln!(out, "{name:<32} part {part:<2} {points:>3} points  {summary}")
                         .map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)

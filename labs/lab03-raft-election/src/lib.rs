@@ -1,5 +1,5 @@
 //! Lab 03: Raft leader election (Ongaro and Ousterhout, 2014, section 5.2), with PreVote and
-//! CheckQuorum (Ongaro, 2014, section 9.6) as an extension.
+//! CheckQuorum (Ongaro's thesis, 2014, sections 9.6 and 6.2) as an extension.
 //!
 //! You write the Raft node's election in `src/election.rs`. Lab 04 continues the same node with
 //! log replication, so the messages already carry the log fields; in this lab logs are empty,

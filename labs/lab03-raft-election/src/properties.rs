@@ -207,31 +207,77 @@ pub fn leader_in_time(timing: Timing, max_delay: Duration) -> Property<Raft> {
     )
 }
 
-/// Once a leader is established in the quiet end of a run, the term stays put.
+/// When the cluster settles under its final leader after `from`: every node up at the end has
+/// accepted an AppendEntries of the final leader's term. Returns the term, the leader, and that
+/// time; `None` if some live node never accepts it.
+pub fn calm_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, Time)> {
+    let (term, leader) = sent(&run.trace)
+        .filter(|(t, ..)| *t >= from)
+        .filter_map(|(_, node, _, msg)| match msg {
+            Message::AppendEntries { term, .. } => Some((*term, node)),
+            _ => None,
+        })
+        .max()?;
+    let mut up = vec![true; run.nodes];
+    for e in &run.trace.events {
+        match e.kind {
+            EventKind::Crash { node, .. } => up[node.index()] = false,
+            EventKind::Restart { node, .. } => up[node.index()] = true,
+            _ => {}
+        }
+    }
+    let mut accepted: BTreeMap<NodeId, Time> = BTreeMap::new();
+    for (at, node, to, msg) in sent(&run.trace).filter(|(t, ..)| *t >= from) {
+        if let Message::AppendEntriesReply { term: t, success: true, .. } = msg {
+            if *t == term && to == leader {
+                accepted.entry(node).or_insert(at);
+            }
+        }
+    }
+    let followers = (0..run.nodes as u32).map(NodeId).filter(|n| up[n.index()] && *n != leader);
+    let mut calm = Time::ZERO;
+    for n in followers {
+        calm = calm.max(*accepted.get(&n)?);
+    }
+    Some((term, leader, calm))
+}
+
+/// Once the cluster settles under a leader in the quiet end of a run, nobody campaigns again.
 pub fn stable_term(timing: Timing, max_delay: Duration) -> Property<Raft> {
-    let settle = timing.longest_timeout() + max_delay.times(2);
+    let bound = election_bound(timing, max_delay) + timing.longest_timeout() + max_delay.times(2);
     Property::new(
         "no new term under a healthy leader",
-        "After the faults end and a leader is established, once every follower has heard from it \
-         (one longest election timeout later), no node sends a message of a higher term (or asks \
-         for pre-votes) for the rest of the run.",
+        "After the faults end, the cluster settles within 5 x the longest election timeout + 8 x \
+         the network's longest delay: every live node accepts the AppendEntries of one leader. \
+         From then on (plus two delays) nobody sends a RequestVote, real or pre-vote, and no \
+         message carries a higher term.",
         "resetting the election timer only on some messages, so followers time out although the \
          leader is alive; heartbeats less often than the election timeout; a leader that steps \
-         down without cause.",
+         down without cause; elections that never settle.",
         move |run: &Run<Raft>| {
             let q = faults_end(&run.trace);
-            let Some((term, leader, at)) = established_after(run, q) else {
-                return Verdict::Holds; // "a leader within the bound" reports this run
+            let Some((term, leader, calm)) = calm_after(run, q) else {
+                return Verdict::fails(format!(
+                    "after the faults ended at {q}, the live nodes never all followed one leader"
+                ));
             };
-            let from = at + settle;
+            if calm > q + bound {
+                return Verdict::fails_at(
+                    calm,
+                    format!(
+                        "the cluster settled under {leader} (term {term}) only at {calm}, more than {bound} after the faults ended at {q}"
+                    ),
+                );
+            }
+            let from = calm + max_delay.times(2);
             for (when, node, _, msg) in sent(&run.trace).filter(|(t, ..)| *t >= from) {
                 let campaign = matches!(msg, Message::RequestVote { .. });
                 if msg.term() > term || campaign {
                     return Verdict::fails_at(
                         when,
                         format!(
-                            "{node} sent {msg:?} although {leader} had led term {term} since {at} \
-                             with nothing wrong"
+                            "{node} sent {msg:?} although every live node had followed {leader} \
+                             in term {term} since {calm}"
                         ),
                     );
                 }
@@ -243,18 +289,18 @@ pub fn stable_term(timing: Timing, max_delay: Duration) -> Property<Raft> {
 
 /// Heartbeat traffic at rest stays near one round per heartbeat interval.
 pub fn quiet_at_rest(timing: Timing, max_delay: Duration) -> Property<Raft> {
-    let settle = timing.longest_timeout() + max_delay.times(2);
     Property::new(
         "heartbeat traffic at rest is bounded",
-        "Once a leader is established in the quiet end of a run, the cluster sends at most \
+        "Once the cluster has settled under a leader in the quiet end of a run, it sends at most \
          2 x (nodes - 1) messages (a heartbeat and its reply per follower) per heartbeat \
          interval, plus two rounds for the window's edges.",
         "sending heartbeats on every message instead of on the timer; a heartbeat timer set \
          again without cancelling the old one; answering heartbeats with more than one reply.",
         move |run: &Run<Raft>| {
             let q = faults_end(&run.trace);
-            let Some((_, _, at)) = established_after(run, q) else { return Verdict::Holds };
-            let from = at + settle;
+            // "no new term under a healthy leader" reports a cluster that never settles.
+            let Some((_, _, calm)) = calm_after(run, q) else { return Verdict::Holds };
+            let from = calm + max_delay.times(2);
             if run.end <= from {
                 return Verdict::Holds;
             }

@@ -4,7 +4,7 @@
 //! Followers that hear nothing from a leader for a randomized timeout first ask for pre-votes
 //! (Ongaro, 2014, section 9.6): only if a majority would vote for them do they raise their term
 //! and campaign (section 5.2). A leader that has not heard from a majority within an election
-//! timeout steps down (CheckQuorum). Term and vote are synced before any message that depends
+//! timeout steps down (CheckQuorum, section 6.2). Term and vote are synced before any message that depends
 //! on them leaves the node.
 
 use crate::{Message, Raft, RaftNode, Role, Term, Timer, Timing};
