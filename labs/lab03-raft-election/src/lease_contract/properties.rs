@@ -274,6 +274,51 @@ pub fn writes_accepted_at_rest(timing: LeaseTiming, services: Services) -> Prope
     )
 }
 
+/// Each competitor's traffic stays within what the contract's intervals call for.
+pub fn bounded_traffic(timing: LeaseTiming, services: Services) -> Property<Leases> {
+    Property::new(
+        "lease traffic is bounded",
+        "Each node sends the lease service at most 2 * (run length / renew_interval) + 2 \
+         requests and the storage at most 2 * (run length / write_interval) + 2 writes: one per \
+         interval, with room for a clock running fast by the drift bound and for retries.",
+        "retrying an acquisition the moment it is refused; renewing or writing on every message \
+         instead of on the timers; setting a timer in every handler, so timers multiply.",
+        move |run: &Run<Leases>| {
+            let length = run.end.as_micros();
+            let limit = |interval: Duration| 2 * (length / interval.as_micros()) + 2;
+            let mut counts: BTreeMap<(NodeId, NodeId), u64> = BTreeMap::new();
+            for e in &run.trace.events {
+                if let EventKind::Send { msg } = e.kind {
+                    let m = run.trace.message(msg);
+                    let to_service = m.to == services.lease || m.to == services.storage;
+                    if !to_service || m.from == services.lease || m.from == services.storage {
+                        continue;
+                    }
+                    let count = counts.entry((m.from, m.to)).or_default();
+                    *count += 1;
+                    let (what, interval) = if m.to == services.lease {
+                        ("lease requests", timing.renew_interval)
+                    } else {
+                        ("writes", timing.write_interval)
+                    };
+                    if *count > limit(interval) {
+                        return Verdict::fails_at(
+                            e.at,
+                            format!(
+                                "{} sent more than {} {what} in a run of {}",
+                                m.from,
+                                limit(interval),
+                                run.end.since(Time::ZERO)
+                            ),
+                        );
+                    }
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
 /// The properties every part B scenario has.
 pub fn part_b(timing: LeaseTiming, services: Services) -> Vec<Property<Leases>> {
     vec![
@@ -282,5 +327,6 @@ pub fn part_b(timing: LeaseTiming, services: Services) -> Vec<Property<Leases>> 
         one_leader_at_a_time(),
         writes_carry_the_token(services),
         writes_accepted_at_rest(timing, services),
+        bounded_traffic(timing, services),
     ]
 }

@@ -29,6 +29,10 @@ const QUIET: Network = Network::reliable()
 /// When the faults strike: a first holder is long established by then.
 const FAULTS_START: Time = Time::from_millis(1000);
 
+/// When the holder pauses: off the millisecond grid its timers are likely set on, so that it
+/// wakes up with a write due before anything else.
+const PAUSE_START: Time = Time::from_millis(1005);
+
 /// How long the pause and the partitions last: twice the longest legal TTL.
 const OUTAGE: Duration = LeaseTiming::SLOWEST.ttl.times(2);
 
@@ -223,10 +227,11 @@ pub fn all<L: LeaseNode>(timing: LeaseTiming) -> Vec<Arc<Scenario<Leases>>> {
             name: "lease_pause_longer_than_lease",
             points: 10,
             summary: "a holder paused longer than its lease wakes up and must not write with it",
-            faults: "the holder pauses at 1s for 800ms (twice the longest legal TTL)",
-            faults_end: FAULTS_START + OUTAGE,
+            faults: "the holder pauses at 1.005s (between two of its timers) for 800ms (twice \
+                     the longest legal TTL)",
+            faults_end: PAUSE_START + OUTAGE,
             draw: Box::new(|_| {
-                (vec![Fault::PausePicked { at: FAULTS_START, duration: OUTAGE }], Vec::new())
+                (vec![Fault::PausePicked { at: PAUSE_START, duration: OUTAGE }], Vec::new())
             }),
             evidence: vec![the_holder_was_hit(
                 "the holder paused longer than the lease",
@@ -238,7 +243,7 @@ pub fn all<L: LeaseNode>(timing: LeaseTiming) -> Vec<Arc<Scenario<Leases>>> {
             name: "lease_drift",
             points: 10,
             summary: "holders whose clocks run slow by up to the drift bound still stop in time",
-            faults: "every competitor's clock runs 4.5-5% slow; the competitors are cut off from \
+            faults: "every competitor's clock runs 9-10% slow; the competitors are cut off from \
                      the lease service at 1s and at 2.8s, for 800ms each",
             faults_end: FAULTS_START + OUTAGE.times(2) + Duration::from_millis(1000),
             draw: Box::new(move |rng| {
