@@ -8,8 +8,10 @@
 //!   `renew_interval`. Note when you sent each request, by `ctx.now()`.
 //! - `on_message`: `Granted` makes (or keeps) you the holder, `Refused` means you are not.
 //! - `on_timer(LeaseTimer::Write)`: write to the storage (`LeaseMsg::Write`, stamped with your
-//!   token) only while the lease cannot have expired by your own drifting clock: until
-//!   `timing.safe_span()` after you sent the request that was granted.
+//!   lease's fencing token) only while the lease cannot have expired at the service, judged by
+//!   your own drifting clock: measure from when you *sent* the request that was granted, and
+//!   leave room for the drift bound (`timing.drift_margin()`) and for the network's longest
+//!   delay. Read the clock at each write: a pause may have outlasted the lease.
 //!
 //! Replace each `todo!()`. Add any fields you need to `Holder`.
 

@@ -184,16 +184,11 @@ impl LeaseTiming {
         }
     }
 
-    /// How far a clock within the drift bound may be off after measuring one TTL:
-    /// `ttl * MAX_DRIFT_PPM / 1_000_000`, rounded up.
+    /// How much a clock running slow by the drift bound falls behind true time while true time
+    /// advances by one TTL, or near enough: `ttl * MAX_DRIFT_PPM / 1_000_000`, rounded up. A
+    /// holder whose clock says the lease has `drift_margin` left cannot yet have lost it.
     pub fn drift_margin(&self) -> Duration {
         Duration((self.ttl.as_micros() * Self::MAX_DRIFT_PPM).div_ceil(1_000_000))
-    }
-
-    /// How long after sending a granted request the holder may still act, by its own clock:
-    /// `ttl - drift_margin - max_delay`.
-    pub fn safe_span(&self) -> Duration {
-        self.ttl - self.drift_margin() - self.max_delay
     }
 }
 
