@@ -237,10 +237,11 @@ impl Lab {
                 if let Some(extra) = f.positional.first() {
                     return Err(usage(format!("list takes no arguments, but got {extra:?}")));
                 }
+                let width = self.scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
                 for s in &self.scenarios {
                     let (name, part, points, summary) =
                         (s.name(), s.part(), s.points(), s.summary());
-                    writeln!(out, "{name:<32} part {part:<2} {points:>3} points  {summary}")
+                    writeln!(out, "{name:<width$} part {part:<2} {points:>3} points  {summary}")
                         .map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)

@@ -93,6 +93,15 @@ pub enum Fault {
         /// When it heals, if it does.
         heal: Option<Time>,
     },
+    /// The node the picker names at `at` (or, as for `CrashPicked`, as soon after as it names
+    /// one) pauses for `duration`: the process pause of a lease holder (Gray and Cheriton, 1989)
+    /// that fencing tokens guard against.
+    PausePicked {
+        /// When.
+        at: Time,
+        /// For how long.
+        duration: Duration,
+    },
     /// The node's wall clock jumps by `by_micros` (negative: backwards, as NTP may do).
     ClockStep {
         /// The node.
@@ -137,7 +146,8 @@ impl Fault {
             | Fault::Network { at, .. }
             | Fault::ClockStep { at, .. }
             | Fault::CrashPicked { at, .. }
-            | Fault::IsolatePicked { at, .. } => *at,
+            | Fault::IsolatePicked { at, .. }
+            | Fault::PausePicked { at, .. } => *at,
             Fault::CrashInHandler { after, .. } => *after,
         }
     }
@@ -176,6 +186,9 @@ impl fmt::Display for Fault {
                 Some(h) => write!(f, "isolate the picked node at {at}, heal at {h}"),
                 None => write!(f, "isolate the picked node at {at} for good"),
             },
+            Fault::PausePicked { at, duration } => {
+                write!(f, "pause the picked node at {at} for {duration}")
+            }
             Fault::ClockStep { node, at, by_micros } => {
                 write!(f, "step {node}'s wall clock by {by_micros}us at {at}")
             }

@@ -66,7 +66,7 @@ pub struct Setup<P: Protocol> {
     pub workload: Box<dyn Workload<P>>,
     /// Runaway limits.
     pub budgets: Budgets,
-    /// Names the target of `CrashPicked` and `IsolatePicked` faults.
+    /// Names the target of `CrashPicked`, `IsolatePicked` and `PausePicked` faults.
     pub picker: Option<Picker<P>>,
 }
 
@@ -633,6 +633,13 @@ impl<P: Protocol> Simulation<P> {
                 let partition = Fault::partition(self.now, heal, &[&[node], &others]);
                 let index = self.faults.len();
                 self.faults.push(partition);
+                self.apply_fault(index);
+            }
+            Fault::PausePicked { duration, .. } => {
+                let Some(node) = self.picked_or_retry(index) else { return };
+                let at = self.now;
+                let index = self.faults.len();
+                self.faults.push(Fault::Pause { node, at, duration });
                 self.apply_fault(index);
             }
             Fault::ClockStep { node, by_micros, .. } => {

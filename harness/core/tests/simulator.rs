@@ -239,6 +239,33 @@ fn a_pause_defers_events_and_handles_them_in_order_at_resume() {
 }
 
 #[test]
+fn a_picked_pause_waits_for_the_picker_then_pauses_the_node_it_names() {
+    let mut s = setup(2, Behaviour::Timers, Duration::from_millis(100));
+    s.faults =
+        vec![Fault::PausePicked { at: Time::from_millis(5), duration: Duration::from_millis(40) }];
+    // The picker names no one before 8ms, then n1.
+    s.picker =
+        Some(std::sync::Arc::new(|_, now| (now >= Time::from_millis(8)).then_some(NodeId(1))));
+    let r = run(1, s);
+    let pauses: Vec<(Time, NodeId, Time)> = r
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Pause { node, until } => Some((e.at, node, until)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pauses, vec![(Time::from_millis(8), NodeId(1), Time::from_millis(48))]);
+    let late: Vec<Time> =
+        outputs(&r).into_iter().filter(|(_, n, _)| *n == NodeId(1)).map(|(t, _, _)| t).collect();
+    assert!(
+        late.iter().all(|t| *t < Time::from_millis(8) || *t >= Time::from_millis(48)),
+        "{late:?}"
+    );
+}
+
+#[test]
 fn timers_run_on_the_drifting_monotonic_clock() {
     let mut s = setup(1, Behaviour::Timers, Duration::from_millis(100));
     s.clocks = vec![Clock { drift_ppm: 100_000, wall_offset_micros: 0 }];

@@ -4,15 +4,22 @@
 //! You write the Raft node's election in `src/election.rs`. Lab 04 continues the same node with
 //! log replication, so the messages already carry the log fields; in this lab logs are empty,
 //! heartbeats are AppendEntries with no entries, and every log index and term in a message is 0.
+//! Part B is a second protocol: nodes elect a leader through a lease service, with fencing
+//! tokens ([`lease_contract`]); you write that node in `src/lease.rs`.
 //! The handout is `labs/lab03-raft-election/README.md`.
 
 pub mod election;
+pub mod lease;
+pub mod lease_contract;
 pub mod properties;
 pub mod scenarios;
 pub mod scripted;
 
 pub use harness;
 use harness::{Duration, NodeId, Process, Protocol};
+pub use lease_contract::{
+    LeaseMsg, LeaseNode, LeaseOutput, LeaseTimer, LeaseTiming, Leases, Token,
+};
 use serde::{Deserialize, Serialize};
 
 /// A Raft term.
@@ -187,25 +194,31 @@ pub trait RaftNode: Process<Raft> + 'static {
     fn new(me: NodeId, peers: Vec<NodeId>, timing: Timing) -> Self;
 }
 
-/// The lab's registry, running the node type `N`; `package` names the package for the replay
-/// commands a failing test prints.
-pub fn lab<N: RaftNode>(package: &'static str) -> harness::Lab {
+/// The lab's registry, running the Raft node type `N` (parts A and C) and the lease holder `L`
+/// (part B); `package` names the package for the replay commands a failing test prints.
+pub fn lab<N: RaftNode, L: LeaseNode>(package: &'static str) -> harness::Lab {
+    let mut scenarios = harness::lab::graded(scenarios::all::<N>(Timing::from_env()));
+    scenarios
+        .extend(harness::lab::graded(lease_contract::scenarios::all::<L>(LeaseTiming::from_env())));
     harness::Lab {
         id: "lab03",
         topic: "raft-election",
         package,
-        student_files: &["labs/lab03-raft-election/src/election.rs"],
+        student_files: &[
+            "labs/lab03-raft-election/src/election.rs",
+            "labs/lab03-raft-election/src/lease.rs",
+        ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-        scenarios: harness::lab::graded(scenarios::all::<N>(Timing::from_env())),
+        scenarios,
     }
 }
 
-/// One `#[test]` per scenario of lab 03, running the node type given.
+/// One `#[test]` per scenario of lab 03, running the Raft node and the lease holder given.
 #[macro_export]
 macro_rules! grading_tests {
-    ($node:ty) => {
+    ($node:ty, $holder:ty) => {
         $crate::harness::graded_tests!(
-            $crate::lab::<$node>(env!("CARGO_PKG_NAME"));
+            $crate::lab::<$node, $holder>(env!("CARGO_PKG_NAME"));
             initial_election_3,
             initial_election_5,
             initial_election_7,
@@ -223,6 +236,11 @@ macro_rules! grading_tests {
             babbling_peer,
             extension_prevote_rejoin,
             extension_checkquorum,
+            lease_basic,
+            lease_holder_crashes,
+            lease_pause_longer_than_lease,
+            lease_drift,
+            lease_partition_from_service,
         );
     };
 }

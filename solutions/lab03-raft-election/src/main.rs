@@ -2,5 +2,7 @@
 //! reference node.
 
 fn main() -> std::process::ExitCode {
-    lab03::harness::cli::run(|| lab03::lab::<lab03_solution::Node>("lab03-solution"))
+    lab03::harness::cli::run(|| {
+        lab03::lab::<lab03_solution::Node, lab03_solution::Holder>("lab03-solution")
+    })
 }
