@@ -152,32 +152,38 @@ pub fn wall_clock_stepped_back<P: Protocol>() -> Property<P> {
     )
 }
 
-/// `node` crashed and never came back, and at least one message to it was dropped because it was
-/// down: the crash was felt.
-pub fn crashed_for_good<P: Protocol>(node: NodeId) -> Property<P> {
+/// Each of `nodes` crashed and never came back, and at least one message to each was dropped
+/// because it was down: the crashes were felt.
+pub fn crashed_for_good<P: Protocol>(nodes: &[NodeId]) -> Property<P> {
+    let nodes = nodes.to_vec();
     Property::new(
-        "the node crashed and stayed down",
-        "The scenario is about a crash-stop failure, so on every seed the node must crash, never \
-         restart, and miss at least one message while it is down.",
+        if nodes.len() == 1 {
+            "the node crashed and stayed down"
+        } else {
+            "the nodes crashed and stayed down"
+        },
+        "The scenario is about crash-stop failures, so on every seed each named node must \
+         crash, never restart, and miss at least one message while it is down.",
         "nodes that stop sending to a node they suspect (the scenario needs the crash to be felt).",
         move |run| {
-            let crashed =
-                count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
-            let restarted =
-                count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
-            let missed = run.trace.events.iter().any(|e| {
-                matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
-                    if run.trace.message(msg).to == node)
-            });
-            if crashed == 0 {
-                Verdict::fails(format!("{node} did not crash on this seed"))
-            } else if restarted > 0 {
-                Verdict::fails(format!("{node} restarted on this seed"))
-            } else if !missed {
-                Verdict::fails(format!("no message reached {node} while it was down"))
-            } else {
-                Verdict::Holds
+            for &node in &nodes {
+                let crashed =
+                    count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
+                let restarted =
+                    count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
+                let missed = run.trace.events.iter().any(|e| {
+                    matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
+                        if run.trace.message(msg).to == node)
+                });
+                if crashed == 0 {
+                    return Verdict::fails(format!("{node} did not crash on this seed"));
+                } else if restarted > 0 {
+                    return Verdict::fails(format!("{node} restarted on this seed"));
+                } else if !missed {
+                    return Verdict::fails(format!("no message reached {node} while it was down"));
+                }
             }
+            Verdict::Holds
         },
     )
 }

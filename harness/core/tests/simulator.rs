@@ -408,14 +408,14 @@ fn evidence_of_crash_stop_pause_one_way_cut_and_spikes() {
     let mut s = pings();
     s.faults = vec![Fault::Crash { node: NodeId(1), at: Time::from_millis(50) }];
     let r = run(1, s);
-    assert!(holds(evidence::crashed_for_good(NodeId(1)), &r));
-    assert!(!holds(evidence::crashed_for_good(NodeId(0)), &r), "n0 never crashed");
+    assert!(holds(evidence::crashed_for_good(&[NodeId(1)]), &r));
+    assert!(!holds(evidence::crashed_for_good(&[NodeId(0), NodeId(1)]), &r), "n0 never crashed");
     let mut s = pings();
     s.faults = vec![
         Fault::Crash { node: NodeId(1), at: Time::from_millis(50) },
         Fault::Restart { node: NodeId(1), at: Time::from_millis(100) },
     ];
-    assert!(!holds(evidence::crashed_for_good(NodeId(1)), &run(1, s)), "it came back");
+    assert!(!holds(evidence::crashed_for_good(&[NodeId(1)]), &run(1, s)), "it came back");
 
     let mut s = pings();
     let pause =

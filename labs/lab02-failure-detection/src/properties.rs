@@ -571,7 +571,7 @@ fn no_false_suspicion_after(run: &Run<FailureDetection>, start: Time, why: &str)
             return Verdict::fails_at(
                 t,
                 format!(
-                    "{} suspected {} from {} until {}{}, though {} was up{why}",
+                    "{} suspected {} from {} until {}{}, though {} was up; {why}",
                     s.observer,
                     s.target,
                     s.from,
@@ -596,11 +596,9 @@ pub fn eventual_accuracy(bounds: Bounds, definition: &'static str) -> Property<F
          timeout shorter than the interval between heartbeats; suspecting after a single \
          missed ping; a freshness point computed from the first heartbeat only.",
         move |run: &Run<FailureDetection>| {
-            let start = faults_end(run) + bounds.accuracy;
+            let (end, start) = (faults_end(run), faults_end(run) + bounds.accuracy);
             let why = format!(
-                " and the faults had ended at {} ({} earlier)",
-                faults_end(run),
-                bounds.accuracy
+                "the faults ended at {end}, so no member that is up may be suspected from {start} on"
             );
             no_false_suspicion_after(run, start, &why)
         },
@@ -618,7 +616,11 @@ pub fn routes_around_the_cut(from: NodeId, to: NodeId) -> Property<FailureDetect
         "no indirect probes; indirect probes sent to the target itself; a forwarded ack counted \
          as coming from the helper that forwarded it instead of the member it is about.",
         move |run: &Run<FailureDetection>| {
-            let v = no_false_suspicion_after(run, Time::ZERO, " and only one link was cut");
+            let v = no_false_suspicion_after(
+                run,
+                Time::ZERO,
+                "only one link was cut, which helpers route around",
+            );
             if !v.holds() {
                 return v;
             }

@@ -497,7 +497,8 @@ impl Situation {
                 properties.push(properties::strong_completeness());
                 properties.push(properties::detection_time(bounds, definitions.detection));
                 properties.push(properties::eventual_accuracy(bounds, definitions.accuracy));
-                properties.extend(victims.iter().map(|&v| evidence::crashed_for_good(NodeId(v))));
+                let victims: Vec<NodeId> = victims.iter().map(|&v| NodeId(v)).collect();
+                properties.push(evidence::crashed_for_good(&victims));
             }
             Kind::CrashRestart(v) => {
                 properties.push(properties::strong_completeness());
