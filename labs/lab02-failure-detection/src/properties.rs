@@ -321,6 +321,11 @@ pub fn well_formed() -> Property<FailureDetection> {
     )
 }
 
+/// Whether, with the given directed links blocked, an observer's detector cannot hear a
+/// target (arguments: blocked links, observer, target, group size). Each part has its own: a
+/// heartbeat needs one link, a SWIM probe can go around it.
+pub type CutOff = fn(&[(NodeId, NodeId)], NodeId, NodeId, usize) -> bool;
+
 /// A stretch of time in which `target` could not be heard by `observer`: crashed, paused, or cut
 /// off by a partition.
 #[derive(Clone, Copy, Debug)]
@@ -383,10 +388,7 @@ pub fn pause_outages(run: &Run<FailureDetection>) -> Vec<Outage> {
 
 /// Every partition, as outages of `target` for `observer` whenever `cut_off(blocked links,
 /// observer, target)` says the observer's detector cannot hear the target through it.
-pub fn partition_outages(
-    run: &Run<FailureDetection>,
-    cut_off: fn(&[(NodeId, NodeId)], NodeId, NodeId, usize) -> bool,
-) -> Vec<Outage> {
+pub fn partition_outages(run: &Run<FailureDetection>, cut_off: CutOff) -> Vec<Outage> {
     let mut out = Vec::new();
     for e in &run.trace.events {
         if let EventKind::Partition { links, heal } = &e.kind {
@@ -536,7 +538,7 @@ pub fn detection_time(bounds: Bounds, definition: &'static str) -> Property<Fail
 /// the bound on until the fault ends: a detector cannot tell them from crashed members.
 pub fn unreachable_suspected(
     bounds: Bounds,
-    cut_off: fn(&[(NodeId, NodeId)], NodeId, NodeId, usize) -> bool,
+    cut_off: CutOff,
     definition: &'static str,
 ) -> Property<FailureDetection> {
     Property::new(

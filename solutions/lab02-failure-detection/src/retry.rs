@@ -72,10 +72,10 @@ impl Process<FailureDetection> for Client {
                 let timer = ctx.set_timer(wait, Timer::Backoff { id, attempt: next });
                 self.open.insert(id, OpenCall { attempt: next, timer });
             }
-            Timer::Backoff { id, attempt } => {
-                if self.open.get(&id).is_some_and(|c| c.attempt == attempt) {
-                    self.send_attempt(ctx, id, attempt);
-                }
+            Timer::Backoff { id, attempt }
+                if self.open.get(&id).is_some_and(|c| c.attempt == attempt) =>
+            {
+                self.send_attempt(ctx, id, attempt);
             }
             _ => {}
         }

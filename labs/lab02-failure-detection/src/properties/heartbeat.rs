@@ -265,7 +265,7 @@ pub fn heartbeats_on_schedule(
                         let due = start + Duration(k * eta);
                         if !lives.paused_during(node, due, due + slack) {
                             for p in (0..members as u32).map(NodeId).filter(|p| *p != node) {
-                                if !sent.get(&(p, k)).is_some_and(|&t| t <= due + slack) {
+                                if sent.get(&(p, k)).is_none_or(|&t| t > due + slack) {
                                     return Some(Verdict::fails_at(
                                         due + slack,
                                         format!(

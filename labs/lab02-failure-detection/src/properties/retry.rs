@@ -25,13 +25,17 @@ pub struct CallRecord {
     pub after_answer: Vec<(u32, Time)>,
 }
 
+/// The calls of a run, by (client, id).
+pub type Calls = BTreeMap<(NodeId, u64), CallRecord>;
+
+/// Attempts of calls a client was never asked to make: (client, id, when).
+pub type Strays = Vec<(NodeId, u64, Time)>;
+
 /// Every call of the run, by (client, id), and attempts for calls the client was never asked
 /// to make.
-pub fn calls(
-    run: &Run<FailureDetection>,
-) -> (BTreeMap<(NodeId, u64), CallRecord>, Vec<(NodeId, u64, Time)>) {
+pub fn calls(run: &Run<FailureDetection>) -> (Calls, Strays) {
     let handlers = run.trace.handlers();
-    let mut calls: BTreeMap<(NodeId, u64), CallRecord> = BTreeMap::new();
+    let mut calls: Calls = BTreeMap::new();
     let mut strays = Vec::new();
     for (i, e) in run.trace.events.iter().enumerate() {
         match &e.kind {
