@@ -687,8 +687,8 @@ pub fn mistake_rate(
                 Verdict::Holds
             } else {
                 Verdict::fails(format!(
-                    "{} false suspicions in {:.1} pair-seconds of faults: {:.2} per pair per \
-                     second, above the bound of {:.2} (and an allowance of {ALLOWANCE})",
+                    "{} false suspicions in {:.1} pair-seconds of faults: {:.3} per pair per \
+                     second, above the bound of {:.3} (and an allowance of {ALLOWANCE})",
                     t.count,
                     seconds,
                     t.count as f64 / seconds.max(1e-9),
