@@ -758,15 +758,33 @@ pub fn final_views(run: &Run<FailureDetection>) -> Vec<String> {
         .collect()
 }
 
-/// The outputs of each handler, keyed by the index of the event that began it (see
-/// `Trace::handlers`): what a node reported while handling one delivery or timer.
-pub fn outputs_by_handler(run: &Run<FailureDetection>) -> BTreeMap<usize, Vec<Suspicion>> {
-    let handlers = run.trace.handlers();
-    let mut out: BTreeMap<usize, Vec<Suspicion>> = BTreeMap::new();
-    for (i, e) in run.trace.events.iter().enumerate() {
-        if let (EventKind::Output { output, .. }, Some(h)) = (&e.kind, handlers[i]) {
-            out.entry(h).or_default().push(*output);
-        }
-    }
-    out
+/// The effects a handler pushed, from the index `trigger` of the event that began it: the events
+/// right after it that `Trace::handlers` attributes to it (the network's drops and duplicates of
+/// its sends come between them).
+pub fn effects_of<'a>(
+    run: &'a Run<FailureDetection>,
+    handlers: &'a [Option<usize>],
+    trigger: usize,
+) -> impl Iterator<Item = &'a EventKind<FailureDetection>> + 'a {
+    let after = trigger + 1;
+    run.trace.events[after..]
+        .iter()
+        .zip(&handlers[after..])
+        .take_while(move |(e, h)| {
+            **h == Some(trigger)
+                || matches!(e.kind, EventKind::Drop { .. } | EventKind::Duplicate { .. })
+        })
+        .filter(move |(_, h)| **h == Some(trigger))
+        .map(|(e, _)| &e.kind)
+}
+
+/// Whether the handler begun by event `trigger` output `wanted`.
+pub fn handler_output(
+    run: &Run<FailureDetection>,
+    handlers: &[Option<usize>],
+    trigger: usize,
+    wanted: Suspicion,
+) -> bool {
+    effects_of(run, handlers, trigger)
+        .any(|k| matches!(k, EventKind::Output { output, .. } if *output == wanted))
 }

@@ -1,7 +1,7 @@
 //! Part B's own rules: heartbeats on schedule, suspicion only at the freshness point of Chen,
 //! Toueg and Aguilera (2002), and restoration on the next heartbeat.
 
-use super::{Lives, outputs_by_handler};
+use super::{Lives, handler_output};
 use crate::{FailureDetection, HeartbeatTiming, Msg, Suspicion};
 use harness::trace::EventKind;
 use harness::{Duration, NodeId, Property, Run, Time, Verdict};
@@ -203,11 +203,10 @@ pub fn restores_on_next_heartbeat(timing: HeartbeatTiming) -> Property<FailureDe
          suspected member; rejecting the first heartbeat of a restarted member because its \
          seq is lower (compare the incarnation first).",
         move |run: &Run<FailureDetection>| {
-            let outputs = outputs_by_handler(run);
+            let handlers = run.trace.handlers();
             replay(run, timing, |step| match step {
                 Step::Accepted { observer, from, index, was_suspected: true } => {
-                    let restored =
-                        outputs.get(&index).is_some_and(|o| o.contains(&Suspicion::Restore(from)));
+                    let restored = handler_output(run, &handlers, index, Suspicion::Restore(from));
                     (!restored).then(|| {
                         let e = &run.trace.events[index];
                         Verdict::fails_at(
@@ -224,6 +223,18 @@ pub fn restores_on_next_heartbeat(timing: HeartbeatTiming) -> Property<FailureDe
             })
         },
     )
+}
+
+/// When a node sent each heartbeat to each peer: `[peer][seq]`.
+type Sent = Vec<Vec<Option<Time>>>;
+
+/// Notes that heartbeat `seq` went out at `at`; says whether it had gone out before.
+fn record(times: &mut Vec<Option<Time>>, seq: u64, at: Time) -> bool {
+    let i = seq as usize;
+    if times.len() <= i {
+        times.resize(i + 1, None);
+    }
+    times[i].replace(at).is_some()
 }
 
 /// Every incarnation sends heartbeat `seq` to every other member at `start + seq·η`, once, with
@@ -248,42 +259,42 @@ pub fn heartbeats_on_schedule(
             let lives = Lives::of(run);
             let eta = timing.interval.as_micros();
             let slack = Duration::from_millis(1);
-            // Per node: its current incarnation's start, its incarnation number, and what it
-            // sent, as (peer, seq) -> time.
+            // Per node: its current incarnation's start, its incarnation number, and when it
+            // sent each heartbeat, as sent[node][peer][seq].
             let mut starts: Vec<Option<Time>> = vec![None; run.nodes];
             let mut numbers: Vec<Option<u64>> = vec![None; run.nodes];
             let mut previous: Vec<Option<u64>> = vec![None; run.nodes];
-            let mut sent: Vec<BTreeMap<(NodeId, u64), Time>> = vec![BTreeMap::new(); run.nodes];
-            let check_incarnation =
-                |node: NodeId, start: Time, sent: &BTreeMap<(NodeId, u64), Time>| {
-                    let end = lives.up[node.index()]
-                        .iter()
-                        .find(|&&(a, _)| a == start)
-                        .map_or(run.end, |&(_, b)| b);
-                    let mut k = 0u64;
-                    while start + Duration(k * eta) + slack <= end.min(run.end) {
-                        let due = start + Duration(k * eta);
-                        if !lives.paused_during(node, due, due + slack) {
-                            for p in (0..members as u32).map(NodeId).filter(|p| *p != node) {
-                                if sent.get(&(p, k)).is_none_or(|&t| t > due + slack) {
-                                    return Some(Verdict::fails_at(
-                                        due + slack,
-                                        format!(
-                                            "{node} started at {start}, so heartbeat {k} to {p} was \
+            let mut sent: Vec<Sent> = vec![vec![Vec::new(); run.nodes]; run.nodes];
+            let check_incarnation = |node: NodeId, start: Time, sent: &Sent| {
+                let end = lives.up[node.index()]
+                    .iter()
+                    .find(|&&(a, _)| a == start)
+                    .map_or(run.end, |&(_, b)| b);
+                let mut k = 0u64;
+                while start + Duration(k * eta) + slack <= end.min(run.end) {
+                    let due = start + Duration(k * eta);
+                    if !lives.paused_during(node, due, due + slack) {
+                        for p in (0..members as u32).map(NodeId).filter(|p| *p != node) {
+                            let at = sent[p.index()].get(k as usize).copied().flatten();
+                            if at.is_none_or(|t| t > due + slack) {
+                                return Some(Verdict::fails_at(
+                                    due + slack,
+                                    format!(
+                                        "{node} started at {start}, so heartbeat {k} to {p} was \
                                          due at {due}; it was {}",
-                                            match sent.get(&(p, k)) {
-                                                Some(t) => format!("sent only at {t}"),
-                                                None => "never sent".to_string(),
-                                            }
-                                        ),
-                                    ));
-                                }
+                                        match at {
+                                            Some(t) => format!("sent only at {t}"),
+                                            None => "never sent".to_string(),
+                                        }
+                                    ),
+                                ));
                             }
                         }
-                        k += 1;
                     }
-                    None
-                };
+                    k += 1;
+                }
+                None
+            };
             for e in &run.trace.events {
                 match &e.kind {
                     EventKind::Start { node, .. } | EventKind::Restart { node, .. } => {
@@ -296,7 +307,7 @@ pub fn heartbeats_on_schedule(
                         starts[i] = Some(e.at);
                         previous[i] = numbers[i].or(previous[i]);
                         numbers[i] = None;
-                        sent[i].clear();
+                        sent[i].iter_mut().for_each(Vec::clear);
                     }
                     EventKind::Send { msg } => {
                         let m = run.trace.message(*msg);
@@ -316,7 +327,7 @@ pub fn heartbeats_on_schedule(
                                 e.at,
                                 (e.at - start).as_micros() / eta
                             ))
-                        } else if sent[i].insert((m.to, seq), e.at).is_some() {
+                        } else if record(&mut sent[i][m.to.index()], seq, e.at) {
                             Some(format!("{q} sent heartbeat {seq} to {} twice", m.to))
                         } else if numbers[i].is_some_and(|n| n != incarnation) {
                             Some(format!(

@@ -2,7 +2,7 @@
 //! shuffled round-robin order, indirect probes after a missed ack, helpers that relay, suspicion
 //! only when no ack came within the period, restoration on any sign of life.
 
-use super::{Lives, outputs_by_handler};
+use super::{Lives, effects_of, handler_output};
 use crate::{FailureDetection, Msg, Suspicion, SwimTiming};
 use harness::trace::EventKind;
 use harness::{Duration, NodeId, Property, Run, Time, Verdict};
@@ -429,15 +429,18 @@ pub fn helpers_answer_and_relay(timing: SwimTiming) -> Property<FailureDetection
          the target instead of the requester; not answering while a member is suspected.",
         move |run: &Run<FailureDetection>| {
             let handlers = run.trace.handlers();
-            let mut sends: BTreeMap<usize, Vec<(NodeId, Msg)>> = BTreeMap::new();
-            for (i, e) in run.trace.events.iter().enumerate() {
-                if let (EventKind::Send { msg }, Some(h)) = (&e.kind, handlers[i]) {
-                    let m = run.trace.message(*msg);
-                    sends.entry(h).or_default().push((m.to, m.msg.clone()));
-                }
-            }
+            // The messages the handler begun by event `h` sent: (to, message).
+            let sends_of = |h: usize| {
+                effects_of(run, &handlers, h).filter_map(|k| match k {
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(*msg);
+                        Some((m.to, &m.msg))
+                    }
+                    _ => None,
+                })
+            };
             let sent = |h: usize, to: NodeId, want: &dyn Fn(&Msg) -> bool| {
-                sends.get(&h).is_some_and(|s| s.iter().any(|(t, m)| *t == to && want(m)))
+                sends_of(h).any(|(t, m)| t == to && want(m))
             };
             // (helper, its relay ping's probe) -> (requester, requester's probe, target, when).
             let mut relays: BTreeMap<(NodeId, u64), (NodeId, u64, NodeId, Time)> = BTreeMap::new();
@@ -458,11 +461,9 @@ pub fn helpers_answer_and_relay(timing: SwimTiming) -> Property<FailureDetection
                                 )
                             }),
                             Msg::PingReq { probe, target } => {
-                                let relay = sends.get(&i).and_then(|s| {
-                                    s.iter().find_map(|(t, r)| match r {
-                                        Msg::Ping { probe: mine } if *t == target => Some(*mine),
-                                        _ => None,
-                                    })
+                                let relay = sends_of(i).find_map(|(t, r)| match r {
+                                    Msg::Ping { probe: mine } if t == target => Some(*mine),
+                                    _ => None,
                                 });
                                 match relay {
                                     Some(mine) => {
@@ -518,7 +519,7 @@ pub fn restores_on_sign_of_life() -> Property<FailureDetection> {
         "restoring only on acks to your own current probe; restoring the helper that forwarded \
          an ack instead of the member the ack is about; never restoring until the next probe.",
         |run: &Run<FailureDetection>| {
-            let outputs = outputs_by_handler(run);
+            let handlers = run.trace.handlers();
             let mut suspected: BTreeSet<(NodeId, NodeId)> = BTreeSet::new();
             for (i, e) in run.trace.events.iter().enumerate() {
                 match &e.kind {
@@ -536,8 +537,7 @@ pub fn restores_on_sign_of_life() -> Property<FailureDetection> {
                             alive.push(about);
                         }
                         for q in alive {
-                            let restored =
-                                outputs.get(&i).is_some_and(|o| o.contains(&Suspicion::Restore(q)));
+                            let restored = handler_output(run, &handlers, i, Suspicion::Restore(q));
                             if suspected.contains(&(m.to, q)) && !restored {
                                 let what = if q == m.from {
                                     format!("{:?} from {q}", m.msg)
