@@ -65,13 +65,17 @@ struct Observer {
     suspected: BTreeSet<NodeId>,
 }
 
-/// Replays every observer's acceptance of heartbeats, calling `on` for each accepted heartbeat
-/// (observer, sender, event index, whether the sender was suspected) and for each suspicion.
+/// What the replay of the heartbeats reports to a property, in trace order.
 enum Step<'a> {
+    /// `observer` accepted a heartbeat from `from`, delivered by event `index`, while it did or
+    /// did not suspect `from`.
     Accepted { observer: NodeId, from: NodeId, index: usize, was_suspected: bool },
+    /// `observer`, started at `start`, suspected `target` at `at`, knowing `freshness` of it.
     Suspect { observer: NodeId, target: NodeId, at: Time, freshness: &'a Freshness, start: Time },
 }
 
+/// Replays every observer's acceptance of heartbeats exactly as the contract defines it, and
+/// calls `on` at each step; the first verdict `on` returns ends the replay.
 fn replay(
     run: &Run<FailureDetection>,
     timing: HeartbeatTiming,

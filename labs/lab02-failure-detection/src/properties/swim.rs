@@ -56,6 +56,8 @@ struct Probing {
     unjustified: Option<(Time, String)>,
 }
 
+/// Reads every member's probes from the trace: an own probe is a ping sent by any handler but
+/// that of a ping request (those pings are relays).
 fn probing(run: &Run<FailureDetection>, timing: SwimTiming) -> Probing {
     let handlers = run.trace.handlers();
     let mut incarnations: Vec<Incarnation> = Vec::new();
@@ -188,6 +190,7 @@ fn probing(run: &Run<FailureDetection>, timing: SwimTiming) -> Probing {
     Probing { incarnations, stray_request, unjustified }
 }
 
+/// A verdict from the first problem found, if any.
 fn verdict(problem: Option<(Time, String)>) -> Verdict {
     match problem {
         None => Verdict::Holds,
