@@ -54,6 +54,7 @@ fn setup(duration: Duration) -> Setup<Bench> {
         factory: Arc::new(|_| Box::new(AllToAll { nodes: 5 })),
         workload: Box::new(NoRequests),
         budgets: Budgets { max_events: u64::MAX, ..Budgets::default() },
+        picker: None,
     }
 }
 

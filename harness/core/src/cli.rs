@@ -3,14 +3,13 @@
 
 use crate::NodeId;
 use crate::lab::Lab;
-use crate::node::Protocol;
-use crate::report::{Report, evaluate};
-use crate::time::{Duration, Time};
-use crate::trace::Filter;
+use crate::report::Report;
+use crate::scenario::Graded;
+use crate::time::Time;
+use crate::trace::{Filter, Format, View};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 const USAGE: &str = "\
 usage:
@@ -47,7 +46,7 @@ fn write_error(e: std::io::Error) -> Usage {
 }
 
 /// A lab binary's `main`: checks the environment, builds the lab, runs the command.
-pub fn run<P: Protocol>(build: impl FnOnce() -> Lab<P>) -> ExitCode {
+pub fn run(build: impl FnOnce() -> Lab) -> ExitCode {
     if let Err(e) = crate::lab::check_environment() {
         eprintln!("error: {e}.");
         return ExitCode::from(2);
@@ -185,9 +184,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
     Ok(f)
 }
 
-impl<P: Protocol> Lab<P> {
-    fn find(&self, name: &str) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
-        self.scenario(name).cloned().ok_or_else(|| {
+impl Lab {
+    fn find(&self, name: &str) -> Result<&dyn Graded, Usage> {
+        self.scenario(name).ok_or_else(|| {
             usage(format!(
                 "{} has no scenario {name:?}; the scenarios are: {}",
                 self.id,
@@ -196,11 +195,7 @@ impl<P: Protocol> Lab<P> {
         })
     }
 
-    fn one_scenario(
-        &self,
-        f: &Flags,
-        command: &str,
-    ) -> Result<Arc<crate::scenario::Scenario<P>>, Usage> {
+    fn one_scenario(&self, f: &Flags, command: &str) -> Result<&dyn Graded, Usage> {
         match f.positional.as_slice() {
             [name] => self.find(name),
             [] => Err(usage(format!(
@@ -243,12 +238,10 @@ impl<P: Protocol> Lab<P> {
                     return Err(usage(format!("list takes no arguments, but got {extra:?}")));
                 }
                 for s in &self.scenarios {
-                    writeln!(
-                        out,
-                        "{:<24} part {:<2} {:>3} points  {}",
-                        s.name, s.part, s.points, s.summary
-                    )
-                    .map_err(io)?;
+                    let (name, part, points, summary) =
+                        (s.name(), s.part(), s.points(), s.summary());
+                    writeln!(out, "{name:<32} part {part:<2} {points:>3} points  {summary}")
+                        .map_err(io)?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -257,7 +250,7 @@ impl<P: Protocol> Lab<P> {
                     if let Some(extra) = f.positional.first() {
                         return Err(usage(format!("--all runs every scenario; drop {extra:?}")));
                     }
-                    self.scenarios.clone()
+                    self.scenarios.iter().map(|s| s.as_ref()).collect()
                 } else {
                     vec![self.one_scenario(&f, "run")?]
                 };
@@ -267,9 +260,9 @@ impl<P: Protocol> Lab<P> {
                         let seeds = match (f.seed, f.seeds) {
                             (Some(seed), _) => vec![seed],
                             (None, Some(k)) => (1..=k).collect(),
-                            (None, None) => self.seeds_for(&s),
+                            (None, None) => self.seeds_for(s),
                         };
-                        evaluate(self.id, s, seeds)
+                        s.evaluate(self.id, seeds)
                     })
                     .collect();
                 self.print_reports(&reports, f.json, out).map_err(io)?;
@@ -301,51 +294,28 @@ impl<P: Protocol> Lab<P> {
                 "--format html writes a file: give --out FILE, such as --out trace.html",
             ));
         }
-        if let Some(node) = f.filter.node.filter(|n| n.index() >= scenario.nodes) {
+        if let Some(node) = f.filter.node.filter(|n| n.index() >= scenario.node_count()) {
             return Err(usage(format!(
                 "{} has nodes n0..n{}, not {node}",
-                scenario.name,
-                scenario.nodes - 1
+                scenario.name(),
+                scenario.node_count() - 1
             )));
         }
-        let run = scenario.run(seed);
-        let violation = crate::report::first_violation(&run, &scenario.properties);
-        let mut filter = f.filter.clone();
-        if f.around_violation {
-            match &violation {
-                Some((at, _)) => {
-                    let before =
-                        Duration(scenario.duration.as_micros() / 10).max(Duration::from_millis(50));
-                    let after =
-                        Duration(scenario.duration.as_micros() / 50).max(Duration::from_millis(10));
-                    filter.from = Some(Time(at.as_micros().saturating_sub(before.as_micros())));
-                    filter.to = Some(*at + after);
-                }
-                None => eprintln!(
-                    "note: no property fails on seed {seed} of {}, so the whole run is shown",
-                    scenario.name
-                ),
-            }
-        }
-        let text = match format {
-            "html" => {
-                let title = format!("{} {} seed {seed}", self.id, scenario.name);
-                let v = violation.as_ref().map(|(t, s)| (*t, s.as_str()));
-                crate::diagram::render(&run, &filter, &title, v)
-            }
-            _ => {
-                let mut text = String::new();
-                for e in run.trace.events.iter().filter(|e| filter.keeps(&run.trace, e)) {
-                    text.push_str(&if format == "json" {
-                        run.trace.render_json(e)
-                    } else {
-                        run.trace.render_text(e)
-                    });
-                    text.push('\n');
-                }
-                text
-            }
+        let view = View {
+            format: match format {
+                "html" => Format::Html,
+                "json" => Format::Json,
+                _ => Format::Text,
+            },
+            filter: f.filter.clone(),
+            around_violation: f.around_violation,
         };
+        let title = format!("{} {} seed {seed}", self.id, scenario.name());
+        let rendered = scenario.render_trace(&title, seed, &view);
+        if let Some(note) = rendered.note {
+            eprintln!("note: {note}");
+        }
+        let text = rendered.text;
         match &f.out {
             None => out.write_all(text.as_bytes()).map_err(write_error)?,
             Some(path) => {

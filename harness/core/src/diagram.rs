@@ -91,8 +91,26 @@ pub fn render<P: Protocol>(
     let mut down_since: BTreeMap<u32, (u64, String)> = BTreeMap::new();
     let mut partitions: Vec<(u64, Vec<(u32, u32)>)> = Vec::new();
     let mut hidden = 0;
+    // Events that open or close a band (a crash, a partition, a pause) count even before the
+    // window, so a node down since before `--from` is drawn down; the bands are clipped below.
+    let outside_node = |e: &crate::trace::Event<P>| {
+        let mut only_node = filter.clone();
+        only_node.from = None;
+        only_node.to = None;
+        only_node.keeps(trace, e)
+    };
     for e in &trace.events {
-        if !filter.keeps(trace, e) {
+        let opens_or_closes_band = matches!(
+            e.kind,
+            EventKind::Crash { .. }
+                | EventKind::Restart { .. }
+                | EventKind::Pause { .. }
+                | EventKind::Partition { .. }
+                | EventKind::Heal { .. }
+        );
+        let shown =
+            filter.keeps(trace, e) || (opens_or_closes_band && e.at <= to && outside_node(e));
+        if !shown {
             hidden += 1;
             continue;
         }
@@ -229,6 +247,10 @@ pub fn render<P: Protocol>(
     for (t1, links) in partitions {
         bands.push(partition_band(t1, end, &links));
     }
+    for b in &mut bands {
+        b.t1 = b.t1.max(from.as_micros());
+    }
+    bands.retain(|b| b.t2 >= from.as_micros());
     let page = Page {
         title,
         nodes: (0..run.nodes).map(|n| format!("n{n}")).collect(),
@@ -242,6 +264,7 @@ pub fn render<P: Protocol>(
         hidden,
     };
     let data = serde_json::to_string(&page).expect("the page data serializes");
+    // Bands that began before the window start at its top.
     // `</` must not appear inside a script element.
     let data = data.replace("</", "<\\/");
     TEMPLATE.replace("{{TITLE}}", &escape(title)).replace("{{DATA}}", &data)

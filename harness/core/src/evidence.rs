@@ -135,6 +135,39 @@ pub fn crashed_and_restarted<P: Protocol>(node: NodeId) -> Property<P> {
     )
 }
 
+/// `node` crashed, restarted, and then handled at least one message or request: its recovery
+/// was exercised. (Unlike [`crashed_and_restarted`], nothing need reach it while it is down.)
+pub fn restarted<P: Protocol>(node: NodeId) -> Property<P> {
+    Property::new(
+        "the node restarted and carried on",
+        "The scenario is about a restart, so on every seed the node must crash, restart, and then \
+         handle at least one message or request.",
+        "nodes that never send anything to the restarted node.",
+        move |run| {
+            let restart = run.trace.events.iter().find_map(|e| match e.kind {
+                EventKind::Restart { node: x, .. } if x == node => Some(e.at),
+                _ => None,
+            });
+            let Some(r) = restart else {
+                return Verdict::fails(format!("{node} did not crash and restart on this seed"));
+            };
+            let worked = run.trace.events.iter().any(|e| {
+                e.at >= r
+                    && match &e.kind {
+                        EventKind::Deliver { msg } => run.trace.message(*msg).to == node,
+                        EventKind::Request { node: x, .. } => *x == node,
+                        _ => false,
+                    }
+            });
+            if worked {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("{node} handled nothing after its restart"))
+            }
+        },
+    )
+}
+
 /// Some node's wall clock was stepped backwards.
 pub fn wall_clock_stepped_back<P: Protocol>() -> Property<P> {
     Property::new(
@@ -148,6 +181,36 @@ pub fn wall_clock_stepped_back<P: Protocol>() -> Property<P> {
                 |k| matches!(k, EventKind::ClockStep { by_micros, .. } if *by_micros < 0),
             );
             if n > 0 { Verdict::Holds } else { Verdict::fails("no wall clock stepped backwards") }
+        },
+    )
+}
+
+/// Some node's monotonic clock drifted: a timer fired at a virtual time other than the span it
+/// was set for.
+pub fn clocks_drifted<P: Protocol>() -> Property<P> {
+    Property::new(
+        "the clocks drifted",
+        "The scenario is about drifting clocks, so on every seed some timer must have fired after \
+         a span of virtual time different from the one its node measured.",
+        "nodes that set no timers.",
+        |run| {
+            let mut set = std::collections::BTreeMap::new();
+            for e in &run.trace.events {
+                match &e.kind {
+                    EventKind::TimerSet { node, id, after, .. } => {
+                        set.insert((*node, *id), (e.at, *after));
+                    }
+                    EventKind::TimerFired { node, id, .. } => {
+                        if let Some((at, after)) = set.remove(&(*node, *id)) {
+                            if e.at - at != after {
+                                return Verdict::Holds;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::fails("every timer fired exactly when its node's clock said")
         },
     )
 }

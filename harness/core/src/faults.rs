@@ -76,6 +76,23 @@ pub enum Fault {
         /// The new behaviour.
         network: Network,
     },
+    /// The node the scenario's picker names at `at` (the current leader, say) crashes, and
+    /// restarts `restart_after` later if that is set. If the picker names no one at `at`, the
+    /// fault strikes at the first millisecond after when it does.
+    CrashPicked {
+        /// When.
+        at: Time,
+        /// How long until it restarts, if it does.
+        restart_after: Option<Duration>,
+    },
+    /// The node the picker names at `at` (or, as for `CrashPicked`, as soon after as it names
+    /// one) is cut off from every other node until `heal`.
+    IsolatePicked {
+        /// When.
+        at: Time,
+        /// When it heals, if it does.
+        heal: Option<Time>,
+    },
     /// The node's wall clock jumps by `by_micros` (negative: backwards, as NTP may do).
     ClockStep {
         /// The node.
@@ -118,7 +135,9 @@ impl Fault {
             | Fault::Pause { at, .. }
             | Fault::Partition { at, .. }
             | Fault::Network { at, .. }
-            | Fault::ClockStep { at, .. } => *at,
+            | Fault::ClockStep { at, .. }
+            | Fault::CrashPicked { at, .. }
+            | Fault::IsolatePicked { at, .. } => *at,
             Fault::CrashInHandler { after, .. } => *after,
         }
     }
@@ -149,6 +168,14 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::Network { at, network } => write!(f, "network becomes {network} at {at}"),
+            Fault::CrashPicked { at, restart_after } => match restart_after {
+                Some(d) => write!(f, "crash the picked node at {at}, restart it {d} later"),
+                None => write!(f, "crash the picked node at {at}"),
+            },
+            Fault::IsolatePicked { at, heal } => match heal {
+                Some(h) => write!(f, "isolate the picked node at {at}, heal at {h}"),
+                None => write!(f, "isolate the picked node at {at} for good"),
+            },
             Fault::ClockStep { node, at, by_micros } => {
                 write!(f, "step {node}'s wall clock by {by_micros}us at {at}")
             }

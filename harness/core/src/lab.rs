@@ -2,12 +2,12 @@
 //! that both `labs/labNN-*/tests/` and `solutions/labNN-*/tests/` call.
 
 use crate::node::Protocol;
-use crate::report::{Report, evaluate};
-use crate::scenario::{RUN_COMPLETES, Scenario};
+use crate::report::Report;
+use crate::scenario::{Graded, RUN_COMPLETES, Scenario};
 use std::sync::Arc;
 
 /// A lab's registry and identity.
-pub struct Lab<P: Protocol> {
+pub struct Lab {
     /// `lab00`.
     pub id: &'static str,
     /// `links`.
@@ -18,11 +18,16 @@ pub struct Lab<P: Protocol> {
     pub student_files: &'static [&'static str],
     /// Where the reference snapshots live (an absolute path, from the lab crate).
     pub snapshots: &'static str,
-    /// The scenarios, in rubric order.
-    pub scenarios: Vec<Arc<Scenario<P>>>,
+    /// The scenarios, in rubric order (their protocols may differ from part to part).
+    pub scenarios: Vec<Box<dyn Graded>>,
 }
 
-impl<P: Protocol> std::fmt::Debug for Lab<P> {
+/// Scenarios of one protocol, ready for a [`Lab`]'s registry.
+pub fn graded<P: Protocol>(scenarios: Vec<Arc<Scenario<P>>>) -> Vec<Box<dyn Graded>> {
+    scenarios.into_iter().map(|s| Box::new(s) as Box<dyn Graded>).collect()
+}
+
+impl std::fmt::Debug for Lab {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lab").field("id", &self.id).field("package", &self.package).finish()
     }
@@ -31,21 +36,21 @@ impl<P: Protocol> std::fmt::Debug for Lab<P> {
 /// The environment variable that raises the number of seeds a student runs.
 pub const SEEDS_VAR: &str = "COURSE_SEEDS";
 
-impl<P: Protocol> Lab<P> {
+impl Lab {
     /// The scenario with this name.
-    pub fn scenario(&self, name: &str) -> Option<&Arc<Scenario<P>>> {
-        self.scenarios.iter().find(|s| s.name == name)
+    pub fn scenario(&self, name: &str) -> Option<&dyn Graded> {
+        self.scenarios.iter().find(|s| s.name() == name).map(|s| s.as_ref())
     }
 
     /// The names of every scenario, in rubric order.
     pub fn names(&self) -> Vec<&'static str> {
-        self.scenarios.iter().map(|s| s.name).collect()
+        self.scenarios.iter().map(|s| s.name()).collect()
     }
 
     /// The graded seeds of a scenario, raised to `COURSE_SEEDS` if that is set and larger.
-    pub fn seeds_for(&self, scenario: &Scenario<P>) -> Vec<u64> {
+    pub fn seeds_for(&self, scenario: &dyn Graded) -> Vec<u64> {
         let extra = extra_seeds().unwrap_or_else(|e| panic!("{e}"));
-        (1..=scenario.seeds.max(extra)).collect()
+        (1..=scenario.graded_seeds().max(extra)).collect()
     }
 
     /// Runs a scenario on its graded seeds.
@@ -53,7 +58,7 @@ impl<P: Protocol> Lab<P> {
         let scenario = self.scenario(name).unwrap_or_else(|| {
             panic!("{} has no scenario {name:?}; it has: {}", self.id, self.names().join(", "))
         });
-        evaluate(self.id, Arc::clone(scenario), self.seeds_for(scenario))
+        scenario.evaluate(self.id, self.seeds_for(scenario))
     }
 
     /// What a student reads when a scenario fails, outside the snapshot: each failed property's

@@ -2,8 +2,8 @@
 //!
 //! Read it in layers: [`node`] (the sans-IO process model), [`sim`] (the simulator), [`network`],
 //! [`clock`] and [`faults`] (what can go wrong), [`trace`] (what happened), [`history`] (client
-//! operations in Jepsen's vocabulary), [`scenario`] and [`report`] (grading), [`lab`] and the lab
-//! command line.
+//! operations in Jepsen's vocabulary), [`linearizability`] (the consistency checkers), [`scenario`]
+//! and [`report`] (grading), [`lab`] and the lab command line.
 
 pub mod causality;
 pub mod cli;
@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod faults;
 pub mod history;
 pub mod lab;
+pub mod linearizability;
 pub mod network;
 pub mod node;
 pub mod panics;

@@ -207,6 +207,8 @@ pub struct Scenario<P: Protocol> {
     pub properties: Vec<Property<P>>,
     /// Runaway limits.
     pub budgets: Budgets,
+    /// Names the target of picked faults (the current leader, say); `None` if none are used.
+    pub picker: Option<crate::sim::Picker<P>>,
     /// Lines of outcome that the protocol determines (a fixed schedule's timestamps), shown in
     /// the report from the first seed; `None` for scenarios whose outcome varies.
     pub outcome: Option<OutcomeFn<P>>,
@@ -235,6 +237,7 @@ impl<P: Protocol> Scenario<P> {
             factory: Arc::clone(&self.factory),
             workload: plan.workload,
             budgets: self.budgets,
+            picker: self.picker.clone(),
         }
     }
 
@@ -256,5 +259,111 @@ impl<P: Protocol> Scenario<P> {
             format!("  workload: {}", self.workload),
             format!("  duration: {} of virtual time per seed", self.duration),
         ]
+    }
+}
+
+/// What the course needs of a scenario, whatever its protocol: a lab's parts may speak different
+/// protocols (a client and a flaky server in one part, heartbeating peers in another), and one
+/// registry holds them all.
+pub trait Graded: Send + Sync {
+    /// The scenario's name.
+    fn name(&self) -> &'static str;
+    /// Its part.
+    fn part(&self) -> &'static str;
+    /// Its points.
+    fn points(&self) -> u32;
+    /// What it checks, in one line.
+    fn summary(&self) -> &'static str;
+    /// How many graded seeds.
+    fn graded_seeds(&self) -> u64;
+    /// How many processes.
+    fn node_count(&self) -> usize;
+    /// Runs the seeds and reports.
+    fn evaluate(&self, lab: &str, seeds: Vec<u64>) -> crate::report::Report;
+    /// One seed's trace, filtered, as text, JSON lines or an HTML diagram; `around_violation`
+    /// narrows the filter to the first violated property, if there is one.
+    fn render_trace(&self, title: &str, seed: u64, view: &crate::trace::View) -> Rendered;
+}
+
+/// A rendered trace, and a note for the reader (such as "no property fails").
+#[derive(Debug)]
+pub struct Rendered {
+    /// The text, JSON lines or HTML.
+    pub text: String,
+    /// Something to tell the user on the side.
+    pub note: Option<String>,
+}
+
+impl<P: Protocol> Graded for Arc<Scenario<P>> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn part(&self) -> &'static str {
+        self.part
+    }
+
+    fn points(&self) -> u32 {
+        self.points
+    }
+
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+
+    fn graded_seeds(&self) -> u64 {
+        self.seeds
+    }
+
+    fn node_count(&self) -> usize {
+        self.nodes
+    }
+
+    fn evaluate(&self, lab: &str, seeds: Vec<u64>) -> crate::report::Report {
+        crate::report::evaluate(lab, Arc::clone(self), seeds)
+    }
+
+    fn render_trace(&self, title: &str, seed: u64, view: &crate::trace::View) -> Rendered {
+        let run = self.run(seed);
+        let violation = crate::report::first_violation(&run, &self.properties);
+        let mut filter = view.filter.clone();
+        let mut note = None;
+        if view.around_violation {
+            match &violation {
+                Some((at, _)) => {
+                    let before =
+                        Duration(self.duration.as_micros() / 10).max(Duration::from_millis(50));
+                    let after =
+                        Duration(self.duration.as_micros() / 50).max(Duration::from_millis(10));
+                    filter.from = Some(Time(at.as_micros().saturating_sub(before.as_micros())));
+                    filter.to = Some(*at + after);
+                }
+                None => {
+                    note = Some(format!(
+                        "no property fails on seed {seed} of {}, so the whole run is shown",
+                        self.name
+                    ))
+                }
+            }
+        }
+        let text = match view.format {
+            crate::trace::Format::Html => {
+                let v = violation.as_ref().map(|(t, s)| (*t, s.as_str()));
+                crate::diagram::render(&run, &filter, title, v)
+            }
+            format => {
+                let mut text = String::new();
+                for e in run.trace.events.iter().filter(|e| filter.keeps(&run.trace, e)) {
+                    text.push_str(&if format == crate::trace::Format::Json {
+                        run.trace.render_json(e)
+                    } else {
+                        run.trace.render_text(e)
+                    });
+                    text.push('\n');
+                }
+                text
+            }
+        };
+        Rendered { text, note }
     }
 }

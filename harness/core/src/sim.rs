@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Builds the process for a node id; called at the start and at every restart.
 pub type Factory<P> = Arc<dyn Fn(NodeId) -> Box<dyn Process<P>> + Send + Sync>;
 
+/// Names the target of a picked fault from the trace so far (for example, the node that acts
+/// as leader now), judged from behaviour, as a property would.
+pub type Picker<P> = Arc<dyn Fn(&Trace<P>, Time) -> Option<NodeId> + Send + Sync>;
+
 /// Limits that turn a runaway node into a failed property instead of a hung test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budgets {
@@ -62,6 +66,8 @@ pub struct Setup<P: Protocol> {
     pub workload: Box<dyn Workload<P>>,
     /// Runaway limits.
     pub budgets: Budgets,
+    /// Names the target of `CrashPicked` and `IsolatePicked` faults.
+    pub picker: Option<Picker<P>>,
 }
 
 impl<P: Protocol> fmt::Debug for Setup<P> {
@@ -330,6 +336,7 @@ pub struct Simulation<P: Protocol> {
     instant: (Time, u64),
     aborted: Option<Abort>,
     progress: Option<Arc<AtomicU64>>,
+    picker: Option<Picker<P>>,
 }
 
 impl<P: Protocol> fmt::Debug for Simulation<P> {
@@ -395,6 +402,7 @@ impl<P: Protocol> Simulation<P> {
             instant: (Time::ZERO, 0),
             aborted: None,
             progress: None,
+            picker: setup.picker,
         };
         // Faults first, so that a fault at time zero (a partition, a cut) is in force when the
         // nodes start.
@@ -609,6 +617,24 @@ impl<P: Protocol> Simulation<P> {
                 self.network = network;
                 self.record(EventKind::NetworkChange { description: network.to_string().into() });
             }
+            Fault::CrashPicked { restart_after, .. } => {
+                let Some(node) = self.picked_or_retry(index) else { return };
+                if self.slots[node.index()].status != Status::Down {
+                    self.crash(node, None);
+                    if let Some(d) = restart_after {
+                        self.add_fault(Fault::Restart { node, at: self.now + d });
+                    }
+                }
+            }
+            Fault::IsolatePicked { heal, .. } => {
+                let Some(node) = self.picked_or_retry(index) else { return };
+                let others: Vec<NodeId> =
+                    (0..self.slots.len() as u32).map(NodeId).filter(|n| *n != node).collect();
+                let partition = Fault::partition(self.now, heal, &[&[node], &others]);
+                let index = self.faults.len();
+                self.faults.push(partition);
+                self.apply_fault(index);
+            }
             Fault::ClockStep { node, by_micros, .. } => {
                 self.slots[node.index()].wall_steps += by_micros;
                 self.record(EventKind::ClockStep { node, by_micros });
@@ -620,6 +646,30 @@ impl<P: Protocol> Simulation<P> {
         let panic = Panicked { handler, message: caught.message, location: caught.location };
         self.record(EventKind::Panic { node, panic: Box::new(panic.clone()) });
         self.abort(Abort::Panic { node, panic });
+    }
+
+    /// The node the picker names now; if it names none yet, the fault is tried again a
+    /// millisecond later (so "the leader" or "a candidate" is hit as soon as there is one).
+    fn picked_or_retry(&mut self, fault: usize) -> Option<NodeId> {
+        let node = self.picker.as_ref().and_then(|pick| pick(&self.trace, self.now));
+        match node.filter(|n| n.index() < self.slots.len()) {
+            Some(n) => Some(n),
+            None => {
+                self.schedule(
+                    self.now + Duration::from_millis(1),
+                    What::Fault { index: fault as u32 },
+                );
+                None
+            }
+        }
+    }
+
+    /// Schedules a fault decided during the run (the restart of a picked node).
+    fn add_fault(&mut self, fault: Fault) {
+        let at = fault.at();
+        let index = self.faults.len() as u32;
+        self.faults.push(fault);
+        self.schedule(at, What::Fault { index });
     }
 
     fn crash(&mut self, node: NodeId, cut: Option<(u32, u32)>) {

@@ -249,6 +249,30 @@ impl<P: Protocol> Trace<P> {
         out
     }
 
+    /// When the faults of the run end: the time of its last crash, restart, partition, heal,
+    /// pause, resume, network change or clock step (zero if there are none). Bounds on
+    /// recovery count from here.
+    pub fn faults_end(&self) -> Time {
+        self.events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Crash { .. }
+                        | EventKind::Restart { .. }
+                        | EventKind::Partition { .. }
+                        | EventKind::Heal { .. }
+                        | EventKind::Pause { .. }
+                        | EventKind::Resume { .. }
+                        | EventKind::NetworkChange { .. }
+                        | EventKind::ClockStep { .. }
+                )
+            })
+            .map(|e| e.at)
+            .max()
+            .unwrap_or(Time::ZERO)
+    }
+
     /// One event as a line of text: time, then what happened, messages shown with `Debug`.
     pub fn render_text(&self, event: &Event<P>) -> String {
         let mut s = format!("{:>15}  ", event.at.to_string());
@@ -387,4 +411,26 @@ impl Filter {
             },
         }
     }
+}
+
+/// How to show a trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// A space-time diagram in one HTML page.
+    Html,
+}
+
+/// What to show of a trace, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The format.
+    pub format: Format,
+    /// Which events.
+    pub filter: Filter,
+    /// Narrow the window to the first violated property.
+    pub around_violation: bool,
 }

@@ -183,9 +183,9 @@ fn a_crash_can_cut_a_handler_after_a_prefix_of_its_effects() {
     );
     let out: Vec<String> = outputs(&r).into_iter().map(|(_, _, o)| o).collect();
     assert_eq!(out, vec!["started with None", "started with Some(5)"]);
-    let h = history(&r);
+    let h = history(&r).ops;
     assert_eq!(h.len(), 1);
-    assert_eq!(h[0].outcome, Outcome::Info);
+    assert_eq!(h[0].outcome, Outcome::Info(None));
 }
 
 #[test]
@@ -213,10 +213,11 @@ fn the_history_records_ok_fail_and_info() {
             vec![Fault::Crash { node: n0, at: Time::from_millis(30) }],
         ),
     );
-    let h = history(&r);
+    let h = history(&r).ops;
     assert_eq!(h.len(), 3);
     assert!(matches!(h[0].outcome, Outcome::Ok(_, Some(3))));
-    assert_eq!(h[1].outcome, Outcome::Info, "never answered, and the node crashed");
+    assert_eq!(h[0].process, 0, "the client process is the node that took the request");
+    assert_eq!(h[1].outcome, Outcome::Info(None), "never answered, and the node crashed");
     assert_eq!(h[2].outcome, Outcome::Fail(Time::from_millis(40)), "refused: the node was down");
 }
 

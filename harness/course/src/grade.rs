@@ -42,12 +42,13 @@ pub struct Grade {
     pub compile_error: Option<String>,
 }
 
-/// The scenarios of a lab and their points, from the `list` command of the repository's own
-/// (stub) package, which always compiles.
-fn rubric(root: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
+/// The scenarios of a lab and their points, from the `list` command of the pristine copy's
+/// own (stub) package, which always compiles: the same version of the lab that grades.
+fn rubric(work: &Path, target: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
     let out = cargo()
         .args(["run", "--quiet", "-p", &lab.package, "--", "list"])
-        .current_dir(root)
+        .current_dir(work)
+        .env("CARGO_TARGET_DIR", target)
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
@@ -107,8 +108,6 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
             lab.files.join(", ")
         );
     }
-    let rubric = rubric(root, lab)?;
-
     // A fixed place, so that successive gradings rebuild only what changed.
     let place = root.join("target").join("grading");
     let work = place.join("workspace");
@@ -118,6 +117,7 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     }
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     files::pristine_copy(root, &work, &|_| false)?;
+    let rubric = rubric(&work, &place.join("target"), lab)?;
     for f in &lab.files {
         let to: PathBuf = work.join(&lab.dir).join(f);
         std::fs::copy(submission.join(f), &to)
@@ -171,6 +171,7 @@ pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
     let mut lab_number = None;
     let mut submission = None;
     let mut json = false;
+    let mut help = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -182,12 +183,21 @@ pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
                 submission = Some(PathBuf::from(it.next().ok_or("--submission needs a folder")?))
             }
             "--json" => json = true,
+            "--help" | "-h" => help = true,
             other => {
                 return Err(format!(
                     "grade does not take {other:?}; it takes --lab NN, --submission DIR and --json"
                 ));
             }
         }
+    }
+    if help {
+        say!(
+            "usage: cargo run -p course -- grade --lab NN --submission DIR [--json]\n\
+              DIR holds the lab's student files at their paths in the lab (for lab00: src/link.rs);\n\
+              they are graded in a pristine copy of the repository as committed."
+        );
+        return Ok(std::process::ExitCode::SUCCESS);
     }
     let lab_number = lab_number.ok_or("grade needs --lab NN")?;
     let submission =

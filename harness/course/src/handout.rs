@@ -84,6 +84,12 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
         Ok(t.lines().filter(|l| !l.contains("instructors.md")).collect::<Vec<_>>().join("\n")
             + "\n")
     })?;
+    // Links into the instructor's guide would break: keep their words, drop the link.
+    let chapters =
+        files::list_files(&out.join("docs")).map_err(|e| format!("cannot list docs: {e}"))?;
+    for chapter in chapters.iter().filter(|c| c.ends_with(".md")) {
+        edit(&format!("docs/{chapter}"), &|t| Ok(unlink(t, "instructors.md")))?;
+    }
     // Drop the solutions from the lock file without changing any version.
     let status = cargo()
         .args(["metadata", "--format-version", "1", "--offline"])
@@ -99,9 +105,44 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
         .map_err(|e| format!("cannot list {}: {e}", out.display()))
 }
 
+/// `text` with every markdown link to `target` (with any `#anchor`) turned into its plain words.
+fn unlink(text: &str, target: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let link = after.find("](").and_then(|close| {
+            let end = after[close..].find(')')? + close;
+            let href = &after[close + 2..end];
+            (href.starts_with(target) && !after[1..close].contains('[')).then_some((close, end))
+        });
+        match link {
+            Some((close, end)) => {
+                out.push_str(&after[1..close]);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('[');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The command: `handout --out DIR`.
 pub fn command(args: &[String]) -> Result<ExitCode, String> {
     let out = match args {
+        [flag] if flag == "--help" || flag == "-h" => {
+            say!(
+                "usage: cargo run -p course -- handout --out DIR\n\
+                 writes the students' copy of the course (no solutions, no instructor's guide)\n\
+                 into DIR, which must be new or empty"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         [flag, dir] if flag == "--out" => PathBuf::from(dir),
         _ => return Err("handout takes --out DIR, a new or empty folder".into()),
     };
@@ -138,6 +179,13 @@ mod tests {
         let s = students_manifest(m);
         assert!(!s.contains("solution"), "{s}");
         assert!(s.contains("lab00 = { path"));
+    }
+
+    #[test]
+    fn links_into_the_instructors_guide_become_plain_words() {
+        let text = "See [grading](instructors.md#grading) and [the book](harness.md), [x](instructors.md).";
+        assert_eq!(unlink(text, "instructors.md"), "See grading and [the book](harness.md), x.");
+        assert_eq!(unlink("[a] b [c](d)", "instructors.md"), "[a] b [c](d)");
     }
 
     #[test]

@@ -2,7 +2,12 @@
 //!
 //! - `cargo run -p course -- status [--lab NN] [--json]`: where every lab stands, run on the
 //!   student's code.
+//! - `cargo run -p course -- grade --lab NN --submission DIR`: a student's files, graded in a
+//!   pristine copy of the repository.
+//! - `cargo run -p course -- handout --out DIR`: the students' copy of the course.
 //! - `cargo run -p course -- verify`: the project's own tests, as CI runs them.
+//! - `cargo run --release -p course -- check-history --model cas-register|kv [--html DIR] FILE...`:
+//!   whether recorded histories are linearizable.
 
 /// Prints a line to stdout; a reader that stopped reading (`| head`) is not an error.
 macro_rules! say {
@@ -12,6 +17,7 @@ macro_rules! say {
     }};
 }
 
+mod check_history;
 mod files;
 mod grade;
 mod handout;
@@ -29,8 +35,13 @@ usage: cargo run -p course -- COMMAND
                                grade a student's files (DIR holds the lab's files, e.g.
                                src/link.rs) in a pristine copy of the repository
   handout --out DIR            write the students' copy of the course into a new folder
-  verify                       the project's own tests: formatting, lints, the harness, every
-                               solution, the stub and bug proofs, the benches (what CI runs)";
+  verify                       the project's own tests (what CI runs): formatting, lints, the
+                               harness, every solution, light builds, the stub, handout,
+                               grading and bug proofs, the benches
+  check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
+                               whether each history (a Jepsen etcd or EDN log, or the harness's
+                               JSON lines) is linearizable; --html draws each one as a web page;
+                               exit 0 if all are, 1 if any is not or is unknown, 2 on bad input";
 
 /// The cargo that ran us (so nested builds use the same toolchain), or `cargo`.
 pub fn cargo() -> Command {
@@ -180,8 +191,10 @@ fn main() -> ExitCode {
         Some("handout") => handout::command(&args[1..]),
         Some("verify") if args.len() == 1 => verify::run(),
         Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
+        Some("check-history") => check_history::run(&args[1..]),
         Some(other) => Err(format!(
-            "unknown command {other:?}; the commands are status, grade, handout and verify"
+            "unknown command {other:?}; the commands are status, grade, handout, verify and \
+             check-history"
         )),
     };
     match result {

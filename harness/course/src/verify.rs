@@ -4,11 +4,15 @@
 //! 1. formatting and lints;
 //! 2. the harness's and the course tool's tests, and every solution against its lab's registry;
 //! 3. every solution again at both ends of every legal timing range;
-//! 4. the stub proof: every lab's stub compiles, and every graded test fails naming a file the
+//! 4. light student builds: no lab compiles tokio or criterion;
+//! 5. the stub proof: every lab's stub compiles, and every graded test fails naming a file the
 //!    student edits;
-//! 5. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
+//! 6. the handout proof: the students' copy builds, its README offers students' commands only,
+//!    `course status` runs in it, and the stub proof holds there too;
+//! 7. the grading proof: each solution graded as a submission earns every point, each stub none;
+//! 8. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
 //!    property it names fail;
-//! 6. the benches compile.
+//! 9. the benches compile.
 
 use crate::cargo;
 use crate::labs::{self, LabInfo, ScenarioResult};

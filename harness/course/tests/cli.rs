@@ -10,7 +10,8 @@ fn course() -> Command {
 #[test]
 fn an_unknown_command_gets_one_sentence_and_exit_2() {
     course().arg("grdae").assert().code(2).stderr(predicate::eq(
-        "error: unknown command \"grdae\"; the commands are status, grade, handout and verify.\n",
+        "error: unknown command \"grdae\"; the commands are status, grade, handout, verify and \
+         check-history.\n",
     ));
 }
 
@@ -40,11 +41,201 @@ fn a_bad_flag_is_refused() {
     course().args(["status", "--lab"]).assert().code(2);
 }
 
+/// The vendored Jepsen histories (Porcupine's test data) and their README.
+fn data() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/jepsen-histories")
+}
+
+/// The README's expected verdicts, as (path, linearizable).
+fn expected() -> Vec<(String, bool)> {
+    let readme = std::fs::read_to_string(data().join("README.md")).unwrap();
+    readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
+        .filter_map(|(file, verdict)| {
+            let path = if file.starts_with("kv/") {
+                data().join(file)
+            } else {
+                data().join("jepsen").join(file)
+            };
+            let ok = match verdict {
+                "linearizable" => true,
+                "not-linearizable" => false,
+                _ => return None,
+            };
+            Some((path.to_string_lossy().to_string(), ok))
+        })
+        .collect()
+}
+
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("course-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+fn check_files(model: &str, files: &[(String, bool)], code: i32) {
+    let mut cmd = course();
+    cmd.args(["check-history", "--model", model]);
+    cmd.args(files.iter().map(|(f, _)| f));
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), files.len(), "one line per file:\n{out}");
+    for (line, (file, linearizable)) in lines.iter().zip(files) {
+        if *linearizable {
+            assert_eq!(*line, format!("{file}: linearizable"));
+        } else {
+            let rest =
+                line.strip_prefix(&format!("{file}: not linearizable: ")).unwrap_or_else(|| {
+                    panic!("{file} should not be linearizable: {line}");
+                });
+            assert!(rest.contains("cannot take effect"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn check_history_gives_every_etcd_log_its_expected_verdict() {
+    let etcd: Vec<(String, bool)> =
+        expected().into_iter().filter(|(f, _)| f.ends_with(".log")).collect();
+    assert_eq!(etcd.len(), 102);
+    check_files("cas-register", &etcd, 1);
+    // Only linearizable files (the empty log too): exit 0.
+    let mut good: Vec<(String, bool)> = etcd.into_iter().filter(|(_, ok)| *ok).collect();
+    good.push((data().join("jepsen/etcd_095.log").to_string_lossy().to_string(), true));
+    check_files("cas-register", &good, 0);
+}
+
+#[test]
+fn check_history_gives_every_kv_log_its_expected_verdict() {
+    let kv: Vec<(String, bool)> =
+        expected().into_iter().filter(|(f, _)| f.ends_with(".txt")).collect();
+    assert_eq!(kv.len(), 6);
+    check_files("kv", &kv, 1);
+    let good: Vec<(String, bool)> = kv.into_iter().filter(|(_, ok)| *ok).collect();
+    check_files("kv", &good, 0);
+}
+
+#[test]
+fn check_history_reads_the_harness_json_lines() {
+    let dir = scratch("json");
+    let file = dir.join("stale.jsonl");
+    std::fs::write(
+        &file,
+        "{\"process\":1,\"type\":\"invoke\",\"time\":10,\"f\":\"write\",\"value\":3}\n\
+         {\"process\":1,\"type\":\"ok\",\"time\":20,\"f\":\"write\"}\n\
+         {\"process\":2,\"type\":\"invoke\",\"time\":30,\"f\":\"read\"}\n\
+         {\"process\":2,\"type\":\"ok\",\"time\":40,\"f\":\"read\",\"value\":null}\n",
+    )
+    .unwrap();
+    let f = file.to_string_lossy().to_string();
+    course().args(["check-history", "--model", "cas-register", &f]).assert().code(1).stdout(
+        format!(
+            "{f}: not linearizable: after the longest linearizable prefix found (1 operation), \
+         where the register holds 3, process 2 read -> nil (0.000030s-0.000040s) cannot take \
+         effect\n"
+        ),
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_history_draws_each_history_into_the_html_directory() {
+    let dir = scratch("html");
+    let pages = dir.join("pages/nested");
+    let bad = data().join("jepsen/etcd_000.log");
+    let good = data().join("jepsen/etcd_002.log");
+    course()
+        .args(["check-history", "--model", "cas-register", "--html"])
+        .arg(&pages)
+        .arg(&bad)
+        .arg(&good)
+        .assert()
+        .code(1);
+    let page = std::fs::read_to_string(pages.join("etcd_000.log.html")).unwrap();
+    assert!(page.contains("not linearizable</span>"));
+    assert!(page.contains("class=\"op ok stuck\""), "the offending read is marked");
+    let page = std::fs::read_to_string(pages.join("etcd_002.log.html")).unwrap();
+    assert!(page.contains("<span class=\"good\">consistent</span>"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_history_says_unknown_when_its_budget_runs_out() {
+    let file = data().join("jepsen/etcd_002.log");
+    let f = file.to_string_lossy().to_string();
+    course()
+        .args(["check-history", "--model", "cas-register", "--budget", "10", &f])
+        .assert()
+        .code(1)
+        .stdout(format!("{f}: unknown (budget exhausted)\n"));
+}
+
+#[test]
+fn check_history_refuses_bad_input_with_one_sentence_and_exit_2() {
+    let dir = scratch("bad");
+    let bad = dir.join("bad.log");
+    std::fs::write(
+        &bad,
+        "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:write\t3\n",
+    )
+    .unwrap();
+    let b = bad.to_string_lossy().to_string();
+    let good = data().join("jepsen/etcd_002.log").to_string_lossy().to_string();
+    // A malformed line names its file and line, and nothing is checked.
+    course()
+        .args(["check-history", "--model", "cas-register", &good, &b])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: {b} line 2: process 1 completes a :write but its open operation is a :read.\n"
+        ));
+    // An etcd log is not an EDN key-value log.
+    course().args(["check-history", "--model", "kv", &good]).assert().code(2).stderr(format!(
+        "error: {good} line 1: this is not an EDN map (expected `{{:process P, :type :T, ...}}`).\n"
+    ));
+    course()
+        .args(["check-history", "--model", "cas-register", "nope.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: cannot read nope.log: "))
+        .stderr(predicate::str::ends_with(".\n"))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+    course()
+        .args(["check-history", "--model", "register9", &good])
+        .assert()
+        .code(2)
+        .stderr("error: there is no model \"register9\"; the models are cas-register and kv.\n");
+    course()
+        .args(["check-history", &good])
+        .assert()
+        .code(2)
+        .stderr("error: check-history needs --model; the models are cas-register and kv.\n");
+    course()
+        .args(["check-history", "--model", "kv"])
+        .assert()
+        .code(2)
+        .stderr("error: check-history needs at least one history file.\n");
+    course().args(["check-history", "--model", "kv", "--fast", &good]).assert().code(2);
+    course().args(["check-history", "--model"]).assert().code(2);
+    course().args(["check-history", "--model", "kv", "--budget", "0", &good]).assert().code(2);
+    // An --html path that is a file cannot become a directory.
+    course()
+        .args(["check-history", "--model", "cas-register", "--html", &b, &good])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!("error: cannot create the directory {b}: ")));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_usage_lists_check_history() {
+    course().arg("--help").assert().code(0).stdout(predicate::str::contains(
+        "check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...",
+    ));
 }
 
 #[test]

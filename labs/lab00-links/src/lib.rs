@@ -119,14 +119,14 @@ pub trait ReliableLink: Process<Links> + 'static {
 
 /// The lab's registry, running the node type `N`; `package` names the package for the replay
 /// commands a failing test prints.
-pub fn lab<N: ReliableLink>(package: &'static str) -> harness::Lab<Links> {
+pub fn lab<N: ReliableLink>(package: &'static str) -> harness::Lab {
     harness::Lab {
         id: "lab00",
         topic: "links",
         package,
         student_files: &["labs/lab00-links/src/link.rs"],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-        scenarios: scenarios::all::<N>(Timing::from_env()),
+        scenarios: harness::lab::graded(scenarios::all::<N>(Timing::from_env())),
     }
 }
 

@@ -94,24 +94,6 @@ pub fn exactly_once_in_order() -> Property<Links> {
     )
 }
 
-/// The time the last fault ended: a heal, a restart, or the network turning quiet.
-pub fn faults_end(trace: &Trace<Links>) -> Time {
-    trace
-        .events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::Heal { .. }
-                    | EventKind::Restart { .. }
-                    | EventKind::NetworkChange { .. }
-            )
-        })
-        .map(|e| e.at)
-        .max()
-        .unwrap_or(Time::ZERO)
-}
-
 /// How long after the faults end every message must be delivered: one retransmission interval,
 /// one network delay, and a millisecond of slack.
 pub fn settle_bound(timing: Timing, max_delay: Duration) -> Duration {
@@ -133,7 +115,7 @@ pub fn delivered_in_time(timing: Timing, max_delay: Duration) -> Property<Links>
          sequence numbers the sender will never send again; acknowledging messages not yet \
          delivered, so the sender stops retransmitting them.",
         move |run: &Run<Links>| {
-            let q = faults_end(&run.trace);
+            let q = run.trace.faults_end();
             let requested = requested(&run.trace);
             let mut delivered: BTreeMap<Link, Vec<Time>> = BTreeMap::new();
             for e in &run.trace.events {

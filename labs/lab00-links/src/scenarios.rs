@@ -114,6 +114,7 @@ impl Spec {
             properties,
             budgets: Budgets::default(),
             outcome: None,
+            picker: None,
         })
     }
 }

@@ -304,7 +304,7 @@ impl<C: ClockSet> Process<Clocks> for Driver<C> {
 
 /// The lab's registry, running the clocks of `C`; `package` names the package for the replay
 /// commands a failing test prints.
-pub fn lab<C: ClockSet>(package: &'static str) -> harness::Lab<Clocks> {
+pub fn lab<C: ClockSet>(package: &'static str) -> harness::Lab {
     harness::Lab {
         id: "lab01",
         topic: "clocks",
@@ -315,7 +315,7 @@ pub fn lab<C: ClockSet>(package: &'static str) -> harness::Lab<Clocks> {
             "labs/lab01-clocks/src/hlc.rs",
         ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-        scenarios: scenarios::all::<C>(),
+        scenarios: harness::lab::graded(scenarios::all::<C>()),
     }
 }
 

@@ -304,6 +304,7 @@ impl Spec {
             properties,
             budgets: Budgets::default(),
             outcome,
+            picker: None,
         })
     }
 }

@@ -400,7 +400,7 @@ impl Parts for Yours {
 
 /// The lab's registry, running the processes of `P`; `package` names the package for the replay
 /// commands a failing test prints.
-pub fn lab<P: Parts>(package: &'static str) -> harness::Lab<FailureDetection> {
+pub fn lab<P: Parts>(package: &'static str) -> harness::Lab {
     harness::Lab {
         id: "lab02",
         topic: "failure detection",
@@ -411,7 +411,7 @@ pub fn lab<P: Parts>(package: &'static str) -> harness::Lab<FailureDetection> {
             "labs/lab02-failure-detection/src/swim.rs",
         ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-        scenarios: scenarios::all::<P>(Timing::from_env()),
+        scenarios: harness::lab::graded(scenarios::all::<P>(Timing::from_env())),
     }
 }
 

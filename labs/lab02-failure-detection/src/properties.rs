@@ -143,8 +143,9 @@ pub fn spans(run: &Run<FailureDetection>) -> Vec<Span> {
     out
 }
 
-/// The end of the faults: the last heal, restart, resume or change of network (zero if none).
-/// Crashes for good do not end; the nodes still up must manage without the crashed ones.
+/// The end of the faults, for accuracy: the last heal, restart, resume or change of network
+/// (zero if none). Unlike `Trace::faults_end`, a crash for good does not count: the members
+/// still up must stay accurate about each other throughout, crash or no crash.
 pub fn faults_end(run: &Run<FailureDetection>) -> Time {
     run.trace
         .events

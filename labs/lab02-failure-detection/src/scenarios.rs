@@ -110,6 +110,7 @@ impl RetrySpec {
             }),
             properties,
             budgets: Budgets::default(),
+            picker: None,
             outcome,
         })
     }
@@ -576,6 +577,7 @@ impl Situation {
             factory,
             properties,
             budgets: Budgets::default(),
+            picker: None,
             outcome: Some(Arc::new(properties::final_views)),
         })
     }

@@ -20,7 +20,7 @@ fn list_shows_every_scenario_with_part_and_points() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 10);
     assert!(lines[0].starts_with("no_faults "), "{}", lines[0]);
-    assert!(out.contains("receiver_crash           part B   15 points"), "{out}");
+    assert!(out.contains("receiver_crash                   part B   15 points"), "{out}");
 }
 
 #[test]

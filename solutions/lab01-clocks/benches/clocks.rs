@@ -5,10 +5,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use harness::report::judge;
 
 fn scenarios(c: &mut Criterion) {
-    let lab = lab01::lab::<lab01_solution::Reference>("lab01-solution");
+    let scenarios = lab01::scenarios::all::<lab01_solution::Reference>();
     let mut group = c.benchmark_group("lab01_seed");
     group.sample_size(20);
-    for scenario in &lab.scenarios {
+    for scenario in &scenarios {
         group.bench_function(scenario.name, |b| {
             b.iter(|| judge(&scenario.run(1), &scenario.properties).len())
         });

@@ -178,6 +178,7 @@ pub fn setup(nodes: usize, behaviour: Behaviour, duration: Duration) -> Setup<Te
         factory: factory(behaviour),
         workload: Box::new(harness::NoRequests),
         budgets: Budgets::default(),
+        picker: None,
     }
 }
 
@@ -215,5 +216,6 @@ pub fn scenario(behaviour: Behaviour, budgets: Budgets) -> Scenario<Test> {
         properties: Vec::new(),
         budgets,
         outcome: None,
+        picker: None,
     }
 }

@@ -1,0 +1,166 @@
+//! `course check-history`: checks recorded histories for linearizability, one line per file.
+//!
+//! A file is a Jepsen etcd log or a JSON-lines history for `--model cas-register`, and an EDN
+//! key-value log or a JSON-lines history for `--model kv`. Every file is read and parsed before
+//! any is checked, so bad input stops the command with one sentence before it prints a verdict.
+
+use harness::history::jepsen::{parse_edn_kv, parse_etcd};
+use harness::history::{History, ParseError};
+use harness::linearizability::{
+    Answer, CasRegister, DEFAULT_BUDGET, Kv, Model, Options, check_linearizable, html,
+};
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The models the command knows.
+const MODELS: &str = "cas-register and kv";
+
+struct Args {
+    model: String,
+    html: Option<PathBuf>,
+    budget: u64,
+    files: Vec<String>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut model = None;
+    let mut html = None;
+    let mut budget = DEFAULT_BUDGET;
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--model" => {
+                model = Some(
+                    it.next()
+                        .ok_or(format!("--model needs a model name; the models are {MODELS}"))?
+                        .clone(),
+                )
+            }
+            "--html" => {
+                html = Some(PathBuf::from(
+                    it.next().ok_or("--html needs a directory to write the pages to")?,
+                ))
+            }
+            "--budget" => {
+                let n = it.next().ok_or("--budget needs a number of steps")?;
+                budget = n
+                    .parse()
+                    .ok()
+                    .filter(|&b| b > 0)
+                    .ok_or(format!("--budget takes a positive number of steps, not {n:?}"))?;
+            }
+            flag if flag.starts_with("--") => {
+                return Err(format!(
+                    "check-history does not take {flag:?}; it takes --model, --html and --budget"
+                ));
+            }
+            file => files.push(file.to_string()),
+        }
+    }
+    let model = model.ok_or(format!("check-history needs --model; the models are {MODELS}"))?;
+    if !["cas-register", "kv"].contains(&model.as_str()) {
+        return Err(format!("there is no model {model:?}; the models are {MODELS}"));
+    }
+    if files.is_empty() {
+        return Err("check-history needs at least one history file".into());
+    }
+    Ok(Args { model, html, budget, files })
+}
+
+/// Whether a file holds JSON lines (as the harness writes them) rather than a Jepsen log.
+fn is_json_lines(text: &str) -> bool {
+    text.lines().map(str::trim_start).find(|l| !l.is_empty()).is_some_and(|l| l.starts_with("{\""))
+}
+
+fn read(file: &str) -> Result<String, String> {
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))
+}
+
+fn load<I: DeserializeOwned, O: DeserializeOwned>(
+    files: &[String],
+    jepsen: impl Fn(&str, &str) -> Result<History<I, O>, ParseError>,
+) -> Result<Vec<History<I, O>>, String> {
+    files
+        .iter()
+        .map(|file| {
+            let text = read(file)?;
+            let parsed = if is_json_lines(&text) {
+                History::from_json_lines(&text, file)
+            } else {
+                jepsen(&text, file)
+            };
+            parsed.map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Where the page for `file` goes: its file name plus `.html`, numbered if two files share a
+/// name.
+fn page_path(dir: &Path, file: &str, taken: &mut Vec<PathBuf>) -> PathBuf {
+    let name = Path::new(file)
+        .file_name()
+        .map_or_else(|| "history".into(), |n| n.to_string_lossy().to_string());
+    let mut path = dir.join(format!("{name}.html"));
+    let mut n = 2;
+    while taken.contains(&path) {
+        path = dir.join(format!("{name}-{n}.html"));
+        n += 1;
+    }
+    taken.push(path.clone());
+    path
+}
+
+fn check_all<M: Model>(
+    new_model: impl Fn() -> M,
+    histories: &[History<M::Input, M::Output>],
+    args: &Args,
+) -> Result<ExitCode, String> {
+    if let Some(dir) = &args.html {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
+    }
+    let options = Options { budget: args.budget, ..Options::default() };
+    let mut all_linearizable = true;
+    let mut taken = Vec::new();
+    for (file, history) in args.files.iter().zip(histories) {
+        let mut model = new_model();
+        let answer = check_linearizable(&mut model, history, &options);
+        match &answer {
+            Answer::Holds => say!("{file}: linearizable"),
+            Answer::Violated(v) => {
+                all_linearizable = false;
+                say!("{file}: not linearizable: {}", v.summary(&model, history));
+            }
+            Answer::Unknown(_) => {
+                all_linearizable = false;
+                say!("{file}: unknown (budget exhausted)");
+            }
+        }
+        if let Some(dir) = &args.html {
+            let path = page_path(dir, file, &mut taken);
+            let page = html::page(&model, history, &answer, file);
+            std::fs::write(&path, page)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("{file}: drawn in {}", path.display());
+        }
+    }
+    Ok(if all_linearizable { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Runs the command: exit 0 if every file is linearizable, 1 if any is not or is unknown, and
+/// an error (exit 2) for bad arguments or input.
+pub fn run(args: &[String]) -> Result<ExitCode, String> {
+    let args = parse_args(args)?;
+    match args.model.as_str() {
+        "cas-register" => {
+            let histories = load(&args.files, parse_etcd)?;
+            check_all(CasRegister::<i64>::new, &histories, &args)
+        }
+        _ => {
+            let histories = load(&args.files, parse_edn_kv)?;
+            check_all(Kv::new, &histories, &args)
+        }
+    }
+}

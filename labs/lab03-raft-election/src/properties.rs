@@ -1,0 +1,450 @@
+//! What every lab 03 run must satisfy, judged from the messages on the wire: a node is leader of
+//! a term when it sends AppendEntries in that term, whatever it says about itself.
+
+use crate::{Message, Raft, Term, Timing};
+use harness::trace::{EventKind, Trace};
+use harness::{Duration, NodeId, Property, Run, Time, Verdict};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every message sent: (time, from, to, message).
+fn sent(trace: &Trace<Raft>) -> impl Iterator<Item = (Time, NodeId, NodeId, &Message)> + '_ {
+    trace.events.iter().filter_map(move |e| match e.kind {
+        EventKind::Send { msg } => {
+            let m = trace.message(msg);
+            Some((e.at, m.from, m.to, &m.msg))
+        }
+        _ => None,
+    })
+}
+
+/// When the faults of a run end (see [`Trace::faults_end`]).
+pub fn faults_end(trace: &Trace<Raft>) -> Time {
+    trace.faults_end()
+}
+
+/// How long after the faults end a leader must be established: four of the longest election
+/// timeouts (room for split votes and a pre-vote round each) plus a few network delays.
+pub fn election_bound(timing: Timing, max_delay: Duration) -> Duration {
+    timing.longest_timeout().times(4) + max_delay.times(6)
+}
+
+/// The first leader established at or after `from`: the term, the leader, and the time a
+/// majority of the cluster had answered its AppendEntries with success, while no node had used a
+/// higher term (a leader of a stale term is about to be deposed, as Raft requires).
+pub fn established_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, Time)> {
+    let majority = run.nodes / 2 + 1;
+    let mut leaders: BTreeMap<Term, NodeId> = BTreeMap::new();
+    let mut acks: BTreeMap<Term, BTreeSet<NodeId>> = BTreeMap::new();
+    let mut highest: Term = 0;
+    for e in &run.trace.events {
+        match e.kind {
+            EventKind::Send { msg } => {
+                let m = &run.trace.message(msg).msg;
+                let pre_vote = matches!(
+                    m,
+                    Message::RequestVote { pre_vote: true, .. }
+                        | Message::Vote { pre_vote: true, .. }
+                );
+                if !pre_vote {
+                    highest = highest.max(m.term());
+                }
+            }
+            EventKind::Deliver { msg } => {
+                let m = run.trace.message(msg);
+                match m.msg {
+                    Message::AppendEntries { term, .. } => {
+                        leaders.insert(term, m.from);
+                    }
+                    Message::AppendEntriesReply { term, success: true, .. }
+                        if e.at >= from && leaders.get(&term) == Some(&m.to) =>
+                    {
+                        let set = acks.entry(term).or_default();
+                        set.insert(m.from);
+                        if set.len() + 1 >= majority && term >= highest {
+                            return Some((term, m.to, e.at));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// At most one node acts as leader in any term.
+pub fn one_leader_per_term() -> Property<Raft> {
+    Property::new(
+        "at most one leader per term",
+        "No two nodes send AppendEntries in the same term: sending AppendEntries in term T is \
+         what makes a node leader of T.",
+        "granting two votes in one term (a vote not persisted, or not checked); counting a vote \
+         from an older term or from a pre-vote; becoming leader without a majority; a candidate \
+         that keeps its old votes when it starts a new term.",
+        |run: &Run<Raft>| {
+            let mut leader: BTreeMap<Term, NodeId> = BTreeMap::new();
+            for (at, from, _, msg) in sent(&run.trace) {
+                if let Message::AppendEntries { term, .. } = msg {
+                    if let Some(other) = leader.insert(*term, from).filter(|o| *o != from) {
+                        return Verdict::fails_at(
+                            at,
+                            format!(
+                                "{other} and {from} both sent AppendEntries as leaders of term {term}"
+                            ),
+                        );
+                    }
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// No node grants its vote to two candidates in one term, across crashes.
+pub fn one_vote_per_term() -> Property<Raft> {
+    Property::new(
+        "one vote per term, across crashes",
+        "A node grants its (real) vote in a term to one candidate at most, even if it crashes and \
+         restarts in between: the vote is durable before it is sent.",
+        "not saving the vote; saving it without ctx.sync(); forgetting to check voted_for; \
+         resetting the vote when the term did not change.",
+        |run: &Run<Raft>| {
+            let mut votes: BTreeMap<(NodeId, Term), NodeId> = BTreeMap::new();
+            for (at, from, to, msg) in sent(&run.trace) {
+                if let Message::Vote { term, granted: true, pre_vote: false } = msg {
+                    if let Some(first) = votes.insert((from, *term), to).filter(|c| *c != to) {
+                        return Verdict::fails_at(
+                            at,
+                            format!("{from} voted for {first} and then for {to} in term {term}"),
+                        );
+                    }
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// A node adopts every higher term it sees: nothing it sends afterwards carries a lower one.
+pub fn adopts_higher_terms() -> Property<Raft> {
+    Property::new(
+        "adopts every higher term it sees",
+        "Once a node has received a message with term T (pre-votes aside, which change no one's \
+         term), everything it sends carries a term of at least T, across restarts too.",
+        "not stepping down on a higher term in a reply (a Vote or an AppendEntriesReply); not \
+         persisting the new term; a restarted node that starts again from term 0.",
+        |run: &Run<Raft>| {
+            let mut seen: BTreeMap<NodeId, (Term, Time, NodeId)> = BTreeMap::new();
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Deliver { msg } => {
+                        let m = run.trace.message(msg);
+                        let pre_vote = matches!(
+                            m.msg,
+                            Message::RequestVote { pre_vote: true, .. }
+                                | Message::Vote { pre_vote: true, .. }
+                        );
+                        let t = m.msg.term();
+                        if !pre_vote && seen.get(&m.to).is_none_or(|s| s.0 < t) {
+                            seen.insert(m.to, (t, e.at, m.from));
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        if let Some(&(t, when, from)) = seen.get(&m.from) {
+                            if m.msg.term() < t {
+                                return Verdict::fails_at(
+                                    e.at,
+                                    format!(
+                                        "{} sent {:?} to {} in term {} after a message of term {t} \
+                                         from {from} reached it at {when}",
+                                        m.from,
+                                        m.msg,
+                                        m.to,
+                                        m.msg.term()
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// A leader is established within the bound once the faults end.
+pub fn leader_in_time(timing: Timing, max_delay: Duration) -> Property<Raft> {
+    let bound = election_bound(timing, max_delay);
+    Property::new(
+        "a leader within the bound",
+        "Once the faults end (a majority connected, the network quiet), some node is leader in a \
+         term no node has exceeded, and a majority has accepted its AppendEntries, within 4 x the \
+         longest election timeout + 6 x the network's longest delay.",
+        "timeouts that are not random (split votes for ever); not resetting the election timer \
+         on a granted vote; a candidate that never retries; a leader that never sends \
+         heartbeats; refusing votes for the wrong reason.",
+        move |run: &Run<Raft>| {
+            let q = faults_end(&run.trace);
+            match established_after(run, q) {
+                Some((_, _, at)) if at <= q + bound => Verdict::Holds,
+                Some((term, leader, at)) => Verdict::fails_at(
+                    at,
+                    format!(
+                        "the faults ended at {q}, but {leader} was established as leader of term \
+                         {term} only at {at}, later than {bound} after"
+                    ),
+                ),
+                None => Verdict::fails(format!(
+                    "the faults ended at {q}, and no leader was established by the end of the run \
+                     ({bound} allowed)"
+                )),
+            }
+        },
+    )
+}
+
+/// When the cluster settles under its final leader after `from`: every node up at the end has
+/// accepted an AppendEntries of the final leader's term. Returns the term, the leader, and that
+/// time; `None` if some live node never accepts it.
+pub fn calm_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, Time)> {
+    let (term, leader) = sent(&run.trace)
+        .filter(|(t, ..)| *t >= from)
+        .filter_map(|(_, node, _, msg)| match msg {
+            Message::AppendEntries { term, .. } => Some((*term, node)),
+            _ => None,
+        })
+        .max()?;
+    let mut up = vec![true; run.nodes];
+    for e in &run.trace.events {
+        match e.kind {
+            EventKind::Crash { node, .. } => up[node.index()] = false,
+            EventKind::Restart { node, .. } => up[node.index()] = true,
+            _ => {}
+        }
+    }
+    let mut accepted: BTreeMap<NodeId, Time> = BTreeMap::new();
+    for (at, node, to, msg) in sent(&run.trace).filter(|(t, ..)| *t >= from) {
+        if let Message::AppendEntriesReply { term: t, success: true, .. } = msg {
+            if *t == term && to == leader {
+                accepted.entry(node).or_insert(at);
+            }
+        }
+    }
+    let followers = (0..run.nodes as u32).map(NodeId).filter(|n| up[n.index()] && *n != leader);
+    let mut calm = Time::ZERO;
+    for n in followers {
+        calm = calm.max(*accepted.get(&n)?);
+    }
+    Some((term, leader, calm))
+}
+
+/// Once the cluster settles under a leader in the quiet end of a run, nobody campaigns again.
+pub fn stable_term(timing: Timing, max_delay: Duration) -> Property<Raft> {
+    let bound = election_bound(timing, max_delay) + timing.longest_timeout() + max_delay.times(2);
+    Property::new(
+        "no new term under a healthy leader",
+        "After the faults end, the cluster settles within 5 x the longest election timeout + 8 x \
+         the network's longest delay: every live node accepts the AppendEntries of one leader. \
+         From then on (plus two delays) nobody sends a RequestVote, real or pre-vote, and no \
+         message carries a higher term.",
+        "resetting the election timer only on some messages, so followers time out although the \
+         leader is alive; heartbeats less often than the election timeout; a leader that steps \
+         down without cause; elections that never settle.",
+        move |run: &Run<Raft>| {
+            let q = faults_end(&run.trace);
+            let Some((term, leader, calm)) = calm_after(run, q) else {
+                return Verdict::fails(format!(
+                    "after the faults ended at {q}, the live nodes never all followed one leader"
+                ));
+            };
+            if calm > q + bound {
+                return Verdict::fails_at(
+                    calm,
+                    format!(
+                        "the cluster settled under {leader} (term {term}) only at {calm}, more than {bound} after the faults ended at {q}"
+                    ),
+                );
+            }
+            let from = calm + max_delay.times(2);
+            for (when, node, _, msg) in sent(&run.trace).filter(|(t, ..)| *t >= from) {
+                let campaign = matches!(msg, Message::RequestVote { .. });
+                if msg.term() > term || campaign {
+                    return Verdict::fails_at(
+                        when,
+                        format!(
+                            "{node} sent {msg:?} although every live node had followed {leader} \
+                             in term {term} since {calm}"
+                        ),
+                    );
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// Heartbeat traffic at rest stays near one round per heartbeat interval.
+pub fn quiet_at_rest(timing: Timing, max_delay: Duration) -> Property<Raft> {
+    Property::new(
+        "heartbeat traffic at rest is bounded",
+        "Once the cluster has settled under a leader in the quiet end of a run, it sends at most \
+         2 x (nodes - 1) messages (a heartbeat and its reply per follower) per heartbeat \
+         interval, plus two rounds for the window's edges.",
+        "sending heartbeats on every message instead of on the timer; a heartbeat timer set \
+         again without cancelling the old one; answering heartbeats with more than one reply.",
+        move |run: &Run<Raft>| {
+            let q = faults_end(&run.trace);
+            // "no new term under a healthy leader" reports a cluster that never settles.
+            let Some((_, _, calm)) = calm_after(run, q) else { return Verdict::Holds };
+            let from = calm + max_delay.times(2);
+            if run.end <= from {
+                return Verdict::Holds;
+            }
+            let count = sent(&run.trace).filter(|(t, ..)| *t >= from).count() as u64;
+            // A window can catch the edges of two more rounds than it spans.
+            let rounds = (run.end - from).as_micros() / timing.heartbeat_interval.as_micros() + 2;
+            let allowed = 2 * (run.nodes as u64 - 1) * rounds;
+            if count <= allowed {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!(
+                    "{count} messages in the {} after {from}, where {allowed} suffice",
+                    run.end - from
+                ))
+            }
+        },
+    )
+}
+
+/// The first election of a cluster takes a bounded number of messages.
+pub fn first_election_is_cheap() -> Property<Raft> {
+    Property::new(
+        "the first election is cheap",
+        "Until the first leader is established, the cluster sends at most 10 x nodes x (nodes - 1) \
+         messages: a few rounds of pre-votes, votes and heartbeats.",
+        "campaigning on every message; resending RequestVote on a timer shorter than the \
+         election timeout; several candidates at once because timeouts are not random.",
+        |run: &Run<Raft>| {
+            let Some((_, _, at)) = established_after(run, Time::ZERO) else {
+                return Verdict::Holds;
+            };
+            let n = run.nodes;
+            let count = sent(&run.trace).filter(|(t, ..)| *t <= at).count();
+            let allowed = 10 * n * (n - 1);
+            if count <= allowed {
+                Verdict::Holds
+            } else {
+                Verdict::fails_at(
+                    at,
+                    format!(
+                        "{count} messages before the first leader, where {allowed} are allowed"
+                    ),
+                )
+            }
+        },
+    )
+}
+
+/// The properties of every part A scenario, after the harness's own two.
+pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
+    vec![
+        one_leader_per_term(),
+        one_vote_per_term(),
+        adopts_higher_terms(),
+        leader_in_time(timing, max_delay),
+        stable_term(timing, max_delay),
+        quiet_at_rest(timing, max_delay),
+    ]
+}
+
+/// The node the trace shows as leader at `now`: the last to send AppendEntries within one
+/// heartbeat interval (of the slowest legal timing), in the highest term.
+pub fn current_leader(trace: &Trace<Raft>, now: Time) -> Option<NodeId> {
+    let window = Timing::SLOWEST.heartbeat_interval.times(2);
+    sent(trace)
+        .filter(|(t, ..)| now.since(*t) <= window)
+        .filter_map(|(_, from, _, msg)| match msg {
+            Message::AppendEntries { term, .. } => Some((*term, from)),
+            _ => None,
+        })
+        .max()
+        .map(|(_, from)| from)
+}
+
+/// Part C: a node returning from a partition does not unseat the healthy leader.
+pub fn rejoin_does_not_disrupt() -> Property<Raft> {
+    Property::new(
+        "a rejoining node does not disrupt the leader",
+        "After the partition that isolated one follower heals, no node sends a message of a term \
+         higher than the leader's (pre-vote requests aside): the returning node's pre-votes fail \
+         and it follows the leader.",
+        "no PreVote: an isolated node raises its term on every timeout and, when it returns, \
+         its high term deposes the leader; granting pre-votes while a leader is alive.",
+        |run: &Run<Raft>| {
+            let heal = run.trace.events.iter().find_map(|e| match e.kind {
+                EventKind::Heal { .. } => Some(e.at),
+                _ => None,
+            });
+            let Some(heal) = heal else { return Verdict::fails("the partition never healed") };
+            let leader_term = sent(&run.trace)
+                .filter(|(t, ..)| *t < heal)
+                .filter(|(_, _, _, m)| matches!(m, Message::AppendEntries { .. }))
+                .map(|(_, _, _, m)| m.term())
+                .max()
+                .unwrap_or(0);
+            for (at, node, _, msg) in sent(&run.trace).filter(|(t, ..)| *t >= heal) {
+                let pre_vote_request = matches!(msg, Message::RequestVote { pre_vote: true, .. });
+                let granted_pre_vote =
+                    matches!(msg, Message::Vote { pre_vote: true, granted: true, .. });
+                if msg.term() > leader_term && !pre_vote_request && !granted_pre_vote {
+                    return Verdict::fails_at(
+                        at,
+                        format!(
+                            "{node} sent {msg:?} after the heal at {heal}, above the leader's term \
+                             {leader_term}"
+                        ),
+                    );
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// Part C: a leader cut off from the majority stops acting as leader.
+pub fn isolated_leader_steps_down(timing: Timing) -> Property<Raft> {
+    let bound = timing.longest_timeout().times(2) + timing.heartbeat_interval;
+    Property::new(
+        "an isolated leader steps down",
+        "A leader that no majority answers stops sending AppendEntries within 2 x the longest \
+         election timeout + one heartbeat interval of being cut off (CheckQuorum).",
+        "no CheckQuorum: the cut-off leader heartbeats into the void for ever, and clients that \
+         still reach it are served by a leader that is not one.",
+        move |run: &Run<Raft>| {
+            let cut = run.trace.events.iter().find_map(|e| match &e.kind {
+                EventKind::Partition { links, .. } => Some((e.at, links.first().map(|l| l.0))),
+                _ => None,
+            });
+            let Some((at, Some(leader))) = cut else {
+                return Verdict::fails("no leader was isolated on this seed");
+            };
+            let deadline = at + bound;
+            for (when, from, _, msg) in sent(&run.trace) {
+                if from == leader && when > deadline && matches!(msg, Message::AppendEntries { .. })
+                {
+                    return Verdict::fails_at(
+                        when,
+                        format!(
+                            "{leader}, cut off at {at}, still sent AppendEntries at {when} (deadline {deadline})"
+                        ),
+                    );
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
