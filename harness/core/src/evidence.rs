@@ -4,6 +4,7 @@
 use crate::node::{NodeId, Protocol};
 use crate::scenario::{Property, Verdict};
 use crate::sim::Run;
+use crate::time::{Duration, Time};
 use crate::trace::{DropReason, EventKind};
 
 fn count<P: Protocol>(run: &Run<P>, pred: impl Fn(&EventKind<P>) -> bool) -> usize {
@@ -210,6 +211,152 @@ pub fn clocks_drifted<P: Protocol>() -> Property<P> {
                 }
             }
             Verdict::fails("every timer fired exactly when its node's clock said")
+        },
+    )
+}
+
+/// Each of `nodes` crashed and never came back, and at least one message to each was dropped
+/// because it was down: the crashes were felt.
+pub fn crashed_for_good<P: Protocol>(nodes: &[NodeId]) -> Property<P> {
+    let nodes = nodes.to_vec();
+    Property::new(
+        if nodes.len() == 1 {
+            "the node crashed and stayed down"
+        } else {
+            "the nodes crashed and stayed down"
+        },
+        "The scenario is about crash-stop failures, so on every seed each named node must \
+         crash, never restart, and miss at least one message while it is down.",
+        "nodes that stop sending to a node they suspect (the scenario needs the crash to be felt).",
+        move |run| {
+            for &node in &nodes {
+                let crashed =
+                    count(run, |k| matches!(k, EventKind::Crash { node: x, .. } if *x == node));
+                let restarted =
+                    count(run, |k| matches!(k, EventKind::Restart { node: x, .. } if *x == node));
+                let missed = run.trace.events.iter().any(|e| {
+                    matches!(e.kind, EventKind::Drop { msg, reason: DropReason::NodeDown }
+                        if run.trace.message(msg).to == node)
+                });
+                if crashed == 0 {
+                    return Verdict::fails(format!("{node} did not crash on this seed"));
+                } else if restarted > 0 {
+                    return Verdict::fails(format!("{node} restarted on this seed"));
+                } else if !missed {
+                    return Verdict::fails(format!("no message reached {node} while it was down"));
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// `node` was paused, and a message sent to it during the pause was handled only after it
+/// resumed: the pause was felt.
+pub fn paused<P: Protocol>(node: NodeId) -> Property<P> {
+    Property::new(
+        "the node was paused",
+        "The scenario is about a long pause (a garbage-collection stall), so on every seed the \
+         node must be paused, and a message sent to it while it was paused must wait for it to \
+         resume.",
+        "nodes that send nothing to the paused node while it is paused.",
+        move |run| {
+            let mut pauses: Vec<(Time, Time)> = Vec::new();
+            let mut open: Option<Time> = None;
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Pause { node: x, .. } if x == node => open = Some(e.at),
+                    EventKind::Resume { node: x } if x == node => {
+                        if let Some(from) = open.take() {
+                            pauses.push((from, e.at));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if pauses.is_empty() {
+                return Verdict::fails(format!("{node} was not paused (and resumed) on this seed"));
+            }
+            let waited = run.trace.events.iter().any(|e| match e.kind {
+                EventKind::Deliver { msg } => {
+                    let m = run.trace.message(msg);
+                    m.to == node
+                        && pauses.iter().any(|&(from, until)| {
+                            m.sent_at >= from && m.sent_at < until && e.at >= until
+                        })
+                }
+                _ => false,
+            });
+            if waited {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("no message sent to {node} during its pause waited for it"))
+            }
+        },
+    )
+}
+
+/// A partition blocked at least one message from `from` to `to`, while at least one message from
+/// `to` to `from` got through during it: the cut was one-way, in the named direction.
+pub fn one_way_blocked<P: Protocol>(from: NodeId, to: NodeId) -> Property<P> {
+    Property::new(
+        "the one-way partition blocked messages",
+        "The scenario is about a one-way partition, so on every seed the partition must stop at \
+         least one message in the cut direction, while at least one message in the other \
+         direction gets through during it.",
+        "nodes that stay silent on one of the two links while the partition lasts.",
+        move |run| {
+            let mut cut: Option<(Time, Time)> = None;
+            for e in &run.trace.events {
+                match &e.kind {
+                    EventKind::Partition { links, heal } if links.contains(&(from, to)) => {
+                        cut = Some((e.at, heal.unwrap_or(run.end)));
+                    }
+                    _ => {}
+                }
+            }
+            let Some((start, end)) = cut else {
+                return Verdict::fails(format!("no partition cut {from}->{to} on this seed"));
+            };
+            let blocked = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Drop { msg, reason: DropReason::Partition }
+                    if { let m = run.trace.message(msg); m.from == from && m.to == to })
+            });
+            let back = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Deliver { msg }
+                    if { let m = run.trace.message(msg);
+                         m.from == to && m.to == from && e.at >= start && e.at < end })
+            });
+            if !blocked {
+                Verdict::fails(format!("the partition blocked no message from {from} to {to}"))
+            } else if !back {
+                Verdict::fails(format!(
+                    "no message from {to} reached {from} during the partition: it was not one-way"
+                ))
+            } else {
+                Verdict::Holds
+            }
+        },
+    )
+}
+
+/// Some message took at least `at_least` to arrive: the network's delay spikes happened.
+pub fn messages_delayed<P: Protocol>(at_least: Duration) -> Property<P> {
+    Property::new(
+        "the network delayed messages by spikes",
+        "The scenario is about delay spikes, so on every seed at least one message must have \
+         taken far longer than the network's ordinary delay to arrive.",
+        "nodes that send too little for any message to be caught by a spike.",
+        move |run| {
+            let late = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Deliver { msg }
+                    if e.at.since(run.trace.message(msg).sent_at) >= at_least)
+            });
+            if late {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("no message took {at_least} or longer to arrive"))
+            }
         },
     )
 }

@@ -5,7 +5,7 @@
 //! limit is a safety net only; nothing is ever graded on wall-clock time.
 
 use crate::node::Protocol;
-use crate::scenario::{Property, REPLAYS_IDENTICALLY, RUN_COMPLETES, Scenario, Verdict};
+use crate::scenario::{Property, REPLAYS_IDENTICALLY, RUN_COMPLETES, Scenario, Tally, Verdict};
 use crate::sim::{Abort, Run, Simulation};
 use crate::time::Time;
 use serde::Serialize;
@@ -38,10 +38,17 @@ pub struct PropertyResult {
     pub causes: &'static str,
     /// The first failing seed, if any.
     pub failure: Option<Failure>,
-    /// On how many seeds it failed.
+    /// On how many seeds it failed (for a property judged over all seeds together: 1 if the
+    /// sum failed, since no single seed did).
     pub failed_seeds: u64,
     /// On how many seeds it could not be judged because the run stopped early.
     pub unjudged_seeds: u64,
+    /// For a property judged over all seeds: the sum of the seeds' tallies so far.
+    #[serde(skip)]
+    pub tally: Option<Tally>,
+    /// For a property judged over all seeds: the first seed whose own tally fails.
+    #[serde(skip)]
+    pub first_over: Option<u64>,
 }
 
 impl PropertyResult {
@@ -53,6 +60,8 @@ impl PropertyResult {
             failure: None,
             failed_seeds: 0,
             unjudged_seeds: 0,
+            tally: None,
+            first_over: None,
         }
     }
 
@@ -137,7 +146,13 @@ impl Report {
 
 /// What the worker thread sends back.
 enum Message {
-    Judged { seed: u64, aborted: Option<Abort>, verdicts: Vec<Verdict>, outcome: Vec<String> },
+    Judged {
+        seed: u64,
+        aborted: Option<Abort>,
+        verdicts: Vec<Verdict>,
+        tallies: Vec<Option<Tally>>,
+        outcome: Vec<String>,
+    },
     Replay(Verdict),
 }
 
@@ -156,6 +171,20 @@ pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdi
                     caught.location, caught.message
                 ))
             })
+        })
+        .collect()
+}
+
+/// Measures one run for every property judged over all seeds (`None` for the others, and for
+/// every property if the run stopped early). A measurement that panics counts as nothing.
+pub fn measure<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Option<Tally>> {
+    properties
+        .iter()
+        .map(|p| match &p.over_seeds {
+            Some(o) if run.aborted.is_none() => {
+                Some(crate::panics::catch(|| (o.measure)(run)).unwrap_or_default())
+            }
+            _ => None,
         })
         .collect()
 }
@@ -229,6 +258,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     sim.watch(Arc::clone(&progress));
                     let run = sim.run();
                     let verdicts = judge(&run, &scenario.properties);
+                    let tallies = measure(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
                     let outcome = match &scenario.outcome {
                         // It may call student code (a comparison): a panic is shown, not fatal.
@@ -243,7 +273,8 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                         _ => Vec::new(),
                     };
                     drop(run);
-                    if tx.send(Message::Judged { seed, aborted, verdicts, outcome }).is_err() {
+                    let judged = Message::Judged { seed, aborted, verdicts, tallies, outcome };
+                    if tx.send(judged).is_err() {
                         return;
                     }
                 }
@@ -276,7 +307,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
     let mut finished = false;
     while !finished {
         match rx.recv_timeout(WallDuration::from_millis(50)) {
-            Ok(Message::Judged { seed, aborted, verdicts, outcome: lines }) => {
+            Ok(Message::Judged { seed, aborted, verdicts, tallies, outcome: lines }) => {
                 seeds_run += 1;
                 if seed == first_seed {
                     outcome = lines;
@@ -291,6 +322,16 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     None => {
                         for (p, v) in props.iter_mut().zip(verdicts) {
                             p.record(seed, v);
+                        }
+                        for ((p, t), property) in
+                            props.iter_mut().zip(tallies).zip(&scenario.properties)
+                        {
+                            if let (Some(t), Some(o)) = (t, &property.over_seeds) {
+                                *p.tally.get_or_insert_with(Tally::default) += t;
+                                if p.first_over.is_none() && !(o.judge)(t).holds() {
+                                    p.first_over = Some(seed);
+                                }
+                            }
                         }
                     }
                 }
@@ -333,6 +374,16 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
     }
     if worker.is_finished() {
         let _ = worker.join();
+    }
+    // Properties judged over all seeds get their one verdict now, on the sum of every seed.
+    for (p, property) in props.iter_mut().zip(&scenario.properties) {
+        if let (Some(total), Some(o), 0) = (p.tally, &property.over_seeds, p.unjudged_seeds) {
+            if let Verdict::Fails { at, evidence } = (o.judge)(total) {
+                p.failed_seeds = 1;
+                p.failure =
+                    Some(Failure { seed: p.first_over.unwrap_or(first_seed), at, evidence });
+            }
+        }
     }
     let mut properties = vec![completes, replays];
     properties.extend(props);

@@ -64,6 +64,48 @@ impl Verdict {
 /// A checker of one run: reads the trace, returns a verdict.
 pub type Check<P> = Arc<dyn Fn(&Run<P>) -> Verdict + Send + Sync>;
 
+/// What one run contributes to a property judged over all seeds together: how many things were
+/// observed (mistakes, detections) and a total that goes with them (the time they lasted, or the
+/// exposure they were observed over). Tallies of the seeds are summed, then judged once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// How many things were observed.
+    pub count: u64,
+    /// The total that goes with them, in the property's own unit (microseconds, usually).
+    pub total: u64,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        self.count += other.count;
+        self.total += other.total;
+    }
+}
+
+/// Measures one run for a property judged over all seeds.
+pub type Measure<P> = Arc<dyn Fn(&Run<P>) -> Tally + Send + Sync>;
+
+/// Judges the sum of the seeds' tallies (and, to name a seed worth replaying, each seed's own).
+pub type JudgeTally = Arc<dyn Fn(Tally) -> Verdict + Send + Sync>;
+
+/// How a statistical property is judged: each run is measured, the measurements are summed over
+/// every seed that ran, and the sum is judged once. Averages such as a mistake rate are
+/// meaningful over many seeds and noisy on one, so this is how quality-of-service bounds are
+/// checked; a report still shows only "ok" or the failure.
+#[derive(Clone)]
+pub struct OverSeeds<P: Protocol> {
+    /// One run's contribution.
+    pub measure: Measure<P>,
+    /// The verdict on a sum of contributions.
+    pub judge: JudgeTally,
+}
+
+impl<P: Protocol> fmt::Debug for OverSeeds<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OverSeeds").finish_non_exhaustive()
+    }
+}
+
 /// A named property with what it means and what usually breaks it.
 pub struct Property<P: Protocol> {
     /// Short name, as it appears in reports ("exactly once, in order").
@@ -72,8 +114,10 @@ pub struct Property<P: Protocol> {
     pub definition: &'static str,
     /// The usual causes of a failure; printed when it fails.
     pub causes: &'static str,
-    /// The check.
+    /// The check of one run. A property judged over all seeds checks nothing per run.
     pub check: Check<P>,
+    /// For a property judged over all seeds together: how to measure a run and judge the sum.
+    pub over_seeds: Option<OverSeeds<P>>,
 }
 
 impl<P: Protocol> Clone for Property<P> {
@@ -83,6 +127,7 @@ impl<P: Protocol> Clone for Property<P> {
             definition: self.definition,
             causes: self.causes,
             check: Arc::clone(&self.check),
+            over_seeds: self.over_seeds.clone(),
         }
     }
 }
@@ -101,7 +146,26 @@ impl<P: Protocol> Property<P> {
         causes: &'static str,
         check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
     ) -> Property<P> {
-        Property { name, definition, causes, check: Arc::new(check) }
+        Property { name, definition, causes, check: Arc::new(check), over_seeds: None }
+    }
+
+    /// A property judged over all seeds together: `measure` tallies each run, `judge` rules on
+    /// the sum (a mean over seeds, against a fixed bound). A failure names the first seed whose
+    /// own tally `judge` rejects, as the one worth replaying, or else the first seed.
+    pub fn over_seeds(
+        name: &'static str,
+        definition: &'static str,
+        causes: &'static str,
+        measure: impl Fn(&Run<P>) -> Tally + Send + Sync + 'static,
+        judge: impl Fn(Tally) -> Verdict + Send + Sync + 'static,
+    ) -> Property<P> {
+        Property {
+            name,
+            definition,
+            causes,
+            check: Arc::new(|_| Verdict::Holds),
+            over_seeds: Some(OverSeeds { measure: Arc::new(measure), judge: Arc::new(judge) }),
+        }
     }
 }
 

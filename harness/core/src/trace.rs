@@ -204,6 +204,51 @@ impl<P: Protocol> Trace<P> {
         }
     }
 
+    /// For every event, the index of the event that began the handler it is an effect of: a
+    /// send, timer, storage write, reply, output or note points at the start, restart,
+    /// delivery, timer firing or request whose handler pushed it. Other events map to `None`.
+    /// Properties use it to ask "what was this node answering when it sent that?".
+    pub fn handlers(&self) -> Vec<Option<usize>> {
+        use EventKind::*;
+        let mut current: Option<(usize, NodeId)> = None;
+        let mut out = Vec::with_capacity(self.events.len());
+        for (i, e) in self.events.iter().enumerate() {
+            let effect_of = match &e.kind {
+                Start { node, .. }
+                | Restart { node, .. }
+                | TimerFired { node, .. }
+                | Request { node, .. } => {
+                    current = Some((i, *node));
+                    None
+                }
+                Deliver { msg } => {
+                    current = Some((i, self.message(*msg).to));
+                    None
+                }
+                Send { msg } => Some(self.message(*msg).from),
+                TimerSet { node, .. }
+                | TimerCancelled { node, .. }
+                | Put { node, .. }
+                | Delete { node, .. }
+                | Sync { node }
+                | Reply { node, .. }
+                | Output { node, .. }
+                | Annotate { node, .. } => Some(*node),
+                // The network's verdict on a send comes between a handler's effects.
+                Drop { .. } | Duplicate { .. } => None,
+                _ => {
+                    current = None;
+                    None
+                }
+            };
+            out.push(match (effect_of, current) {
+                (Some(node), Some((trigger, owner))) if node == owner => Some(trigger),
+                _ => None,
+            });
+        }
+        out
+    }
+
     /// When the faults of the run end: the time of its last crash, restart, partition, heal,
     /// pause, resume, network change or clock step (zero if there are none). Bounds on
     /// recovery count from here.

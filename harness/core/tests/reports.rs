@@ -86,3 +86,64 @@ fn nondeterminism_is_reported_with_the_first_diverging_event() {
     assert!(f.evidence.contains("Ping("), "{}", f.evidence);
     assert!(f.evidence.contains("HashMap"), "the likely causes are named: {}", f.evidence);
 }
+
+#[test]
+fn a_property_over_seeds_is_judged_once_on_the_sum_of_every_seed() {
+    use harness::scenario::Tally;
+    // Each seed contributes its number; the mean must stay at or below 3.
+    let mean_at_most_3 = |t: Tally| {
+        if t.total <= 3 * t.count {
+            Verdict::Holds
+        } else {
+            Verdict::fails(format!("mean {} is above 3", t.total as f64 / t.count as f64))
+        }
+    };
+    let property = |name| {
+        Property::over_seeds(
+            name,
+            "the mean seed number is at most 3",
+            "none",
+            |run| Tally { count: 1, total: run.seed },
+            mean_at_most_3,
+        )
+    };
+    let mut s = scenario(Behaviour::PingPong { peers: 1 }, Budgets::default());
+    s.properties.push(property("mean seed"));
+    let s = Arc::new(s);
+    // Seeds 1..=5 have mean 3: it holds, although seeds 4 and 5 alone would not.
+    let report = evaluate("test", Arc::clone(&s), vec![1, 2, 3, 4, 5]);
+    assert!(report.passed(), "{}", report.render());
+    assert_eq!(line_of(&report, "mean seed").line(), "  ok    mean seed");
+    // Seeds 2..=6 have mean 4: it fails once, naming the first seed that is over on its own.
+    let report = evaluate("test", s, vec![2, 3, 4, 5, 6]);
+    let p = line_of(&report, "mean seed");
+    assert_eq!(p.failed_seeds, 1);
+    assert_eq!(p.line(), "  FAIL  mean seed: seed 4: mean 4 is above 3");
+}
+
+#[test]
+fn a_property_over_seeds_is_not_judged_when_a_run_stops_early() {
+    use harness::scenario::Tally;
+    let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
+    s.factory = Arc::new(|id| {
+        Box::new(common::Node {
+            behaviour: if id.0 == 0 {
+                Behaviour::TwoPingsAtStart
+            } else {
+                Behaviour::PanicOnMessage
+            },
+        })
+    });
+    s.properties.push(Property::over_seeds(
+        "never",
+        "d",
+        "c",
+        |_| Tally { count: 1, total: 1 },
+        |_| Verdict::fails("always"),
+    ));
+    let report = evaluate("test", Arc::new(s), vec![1, 2]);
+    assert_eq!(
+        line_of(&report, "never").line(),
+        "  --    never: not judged (the run stopped early)"
+    );
+}

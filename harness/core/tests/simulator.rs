@@ -390,3 +390,97 @@ fn happens_before_is_derived_from_the_trace() {
     assert!(ping1.concurrent_with(ping2), "n1 and n2 never talk to each other");
     assert!(!ping1.happened_before(ping1), "nothing happens before itself");
 }
+
+#[test]
+fn every_effect_is_traced_back_to_the_handler_that_pushed_it() {
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(50));
+    s.network = Network::reliable().with_loss(Prob::percent(30));
+    let r = run(4, s);
+    let handlers = r.trace.handlers();
+    assert_eq!(handlers.len(), r.trace.events.len());
+    let mut pongs = 0;
+    for (i, e) in r.trace.events.iter().enumerate() {
+        match &e.kind {
+            EventKind::Send { msg } => {
+                let trigger = &r.trace.events[handlers[i].expect("a send has a handler")];
+                match r.trace.message(*msg).msg {
+                    // n0 pings from its timer; n1 answers each ping it is delivered.
+                    Msg::Ping(_) => {
+                        assert!(matches!(trigger.kind, EventKind::TimerFired { .. }))
+                    }
+                    Msg::Pong(n) => {
+                        pongs += 1;
+                        let EventKind::Deliver { msg: ping } = trigger.kind else {
+                            panic!("a pong answers a delivery")
+                        };
+                        assert_eq!(r.trace.message(ping).msg, Msg::Ping(n));
+                        assert_eq!(trigger.at, e.at);
+                    }
+                }
+            }
+            EventKind::Deliver { .. } | EventKind::Drop { .. } | EventKind::Start { .. } => {
+                assert_eq!(handlers[i], None)
+            }
+            _ => {}
+        }
+    }
+    assert!(pongs > 0);
+}
+
+#[test]
+fn evidence_of_crash_stop_pause_one_way_cut_and_spikes() {
+    use harness::evidence;
+    let holds = |p: harness::Property<Test>, r: &Run<Test>| (p.check)(r).holds();
+    let pings = || setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(200));
+
+    let mut s = pings();
+    s.faults = vec![Fault::Crash { node: NodeId(1), at: Time::from_millis(50) }];
+    let r = run(1, s);
+    assert!(holds(evidence::crashed_for_good(&[NodeId(1)]), &r));
+    assert!(!holds(evidence::crashed_for_good(&[NodeId(0), NodeId(1)]), &r), "n0 never crashed");
+    let mut s = pings();
+    s.faults = vec![
+        Fault::Crash { node: NodeId(1), at: Time::from_millis(50) },
+        Fault::Restart { node: NodeId(1), at: Time::from_millis(100) },
+    ];
+    assert!(!holds(evidence::crashed_for_good(&[NodeId(1)]), &run(1, s)), "it came back");
+
+    let mut s = pings();
+    let pause =
+        Fault::Pause { node: NodeId(1), at: Time::from_millis(50), duration: Duration(50_000) };
+    s.faults = vec![pause];
+    let r = run(1, s);
+    assert!(holds(evidence::paused(NodeId(1)), &r));
+    assert!(!holds(evidence::paused(NodeId(0)), &r));
+
+    let mut s = pings();
+    s.faults = vec![Fault::one_way(
+        Time::from_millis(50),
+        Some(Time::from_millis(150)),
+        NodeId(0),
+        NodeId(1),
+    )];
+    let r = run(1, s);
+    // n0's pings are cut; n1 sends nothing unasked, so nothing crosses the other way.
+    assert!(!holds(evidence::one_way_blocked(NodeId(0), NodeId(1)), &r));
+    let mut s = setup(3, Behaviour::PingPong { peers: 2 }, Duration::from_millis(200));
+    s.faults = vec![Fault::one_way(
+        Time::from_millis(50),
+        Some(Time::from_millis(150)),
+        NodeId(1),
+        NodeId(0),
+    )];
+    let r = run(1, s);
+    // n1's pongs to n0 are cut, while n0's pings still reach n1.
+    assert!(holds(evidence::one_way_blocked(NodeId(1), NodeId(0)), &r));
+    assert!(!holds(evidence::one_way_blocked(NodeId(0), NodeId(2)), &r));
+
+    let mut s = pings();
+    s.network = Network::reliable().with_delay(
+        Delay::uniform(Duration::from_millis(1), Duration::from_millis(5))
+            .with_spikes(Prob::percent(20), Duration::from_millis(100)),
+    );
+    let r = run(1, s);
+    assert!(holds(evidence::messages_delayed(Duration::from_millis(20)), &r));
+    assert!(!holds(evidence::messages_delayed(Duration::from_millis(20)), &run(1, pings())));
+}
