@@ -6,7 +6,9 @@
 //! - `on_start` and `on_timer(LeaseTimer::Renew)`: without a lease, ask the lease service for it
 //!   (`LeaseMsg::Acquire`); with one, renew it (`LeaseMsg::Renew` with its token) every
 //!   `renew_interval`. Note when you sent each request, by `ctx.now()`.
-//! - `on_message`: `Granted` makes (or keeps) you the holder, `Refused` means you are not.
+//! - `on_message`: `Granted` makes (or keeps) you the holder. `Refused` means you are not: someone
+//!   else holds the lease, your renewal came too late, or you asked to acquire a lease you still
+//!   hold (renew it instead).
 //! - `on_timer(LeaseTimer::Write)`: write to the storage (`LeaseMsg::Write`, stamped with your
 //!   lease's fencing token) only while the lease cannot have expired at the service, judged by
 //!   your own drifting clock: measure from when you *sent* the request that was granted, and

@@ -46,8 +46,8 @@ pub enum LeaseMsg {
         /// The `seq` of the request this answers.
         seq: u64,
     },
-    /// From the lease service: no (someone else holds the lease, or the lease renewed has
-    /// expired or was never yours).
+    /// From the lease service: no (someone else holds the lease; the lease renewed has expired or
+    /// was never yours; or an acquire came from the holder of a live lease, which must renew).
     Refused {
         /// The latest token the service has granted (0 if none).
         current: Token,
