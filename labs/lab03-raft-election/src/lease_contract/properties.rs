@@ -95,29 +95,6 @@ pub fn holder_at(trace: &Trace<Leases>, services: Services, now: Time) -> Option
         .map(|g| g.holder)
 }
 
-/// When the faults of a run end: the last crash, restart, partition, heal, pause, resume or
-/// network change.
-pub fn faults_end(trace: &Trace<Leases>) -> Time {
-    trace
-        .events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::Crash { .. }
-                    | EventKind::Restart { .. }
-                    | EventKind::Partition { .. }
-                    | EventKind::Heal { .. }
-                    | EventKind::Pause { .. }
-                    | EventKind::Resume { .. }
-                    | EventKind::NetworkChange { .. }
-            )
-        })
-        .map(|e| e.at)
-        .max()
-        .unwrap_or(Time::ZERO)
-}
-
 /// How long after the faults end a write must be accepted: the old lease runs out (`ttl`), a
 /// node tries to acquire it (`renew_interval`), the grant comes back and the first write goes
 /// out (`write_interval`), with a network delay for each of the four messages.
@@ -257,7 +234,7 @@ pub fn writes_accepted_at_rest(timing: LeaseTiming, services: Services) -> Prope
          negative), so the holder never writes; not retrying the acquisition after a refusal.",
         move |run: &Run<Leases>| {
             let bound = takeover_bound(timing);
-            let mut from = faults_end(&run.trace) + bound;
+            let mut from = run.trace.faults_end() + bound;
             let accepted = accepted(&run.trace, services);
             while from + bound <= run.end {
                 let to = from + bound;
