@@ -193,6 +193,17 @@ pub enum TimingChoice {
     Max,
 }
 
+impl TimingChoice {
+    /// The value this choice names, among a lab's default and the ends of its legal ranges.
+    pub fn pick<T>(self, default: T, min: T, max: T) -> T {
+        match self {
+            TimingChoice::Default => default,
+            TimingChoice::Min => min,
+            TimingChoice::Max => max,
+        }
+    }
+}
+
 /// Reads `COURSE_TIMING` (`default`, `min` or `max`; unset means `default`). Panics with one
 /// sentence on another value; the lab CLI checks the environment before it gets here.
 pub fn timing_choice() -> TimingChoice {

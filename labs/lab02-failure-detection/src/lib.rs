@@ -311,11 +311,7 @@ impl Timing {
     /// The timing a run uses: the default, or an end of every legal range when
     /// `COURSE_TIMING=min` or `max` (CI runs the solution at both ends).
     pub fn from_env() -> Timing {
-        match harness::lab::timing_choice() {
-            harness::lab::TimingChoice::Default => Timing::DEFAULT,
-            harness::lab::TimingChoice::Min => Timing::MIN,
-            harness::lab::TimingChoice::Max => Timing::MAX,
-        }
+        harness::lab::timing_choice().pick(Timing::DEFAULT, Timing::MIN, Timing::MAX)
     }
 }
 

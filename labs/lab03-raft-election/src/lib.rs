@@ -169,14 +169,11 @@ impl Timing {
     /// The timing a run uses: the default, or the ends of the legal ranges when
     /// `COURSE_TIMING=min` or `max`.
     pub fn from_env() -> Timing {
-        match harness::lab::timing_choice() {
-            harness::lab::TimingChoice::Default => Timing::DEFAULT,
-            harness::lab::TimingChoice::Min => Timing {
-                heartbeat_interval: Self::HEARTBEAT_RANGE.0,
-                election_timeout: Self::ELECTION_RANGE.0,
-            },
-            harness::lab::TimingChoice::Max => Timing::SLOWEST,
-        }
+        let fastest = Timing {
+            heartbeat_interval: Self::HEARTBEAT_RANGE.0,
+            election_timeout: Self::ELECTION_RANGE.0,
+        };
+        harness::lab::timing_choice().pick(Timing::DEFAULT, fastest, Timing::SLOWEST)
     }
 
     /// The longest election timeout a node may draw.

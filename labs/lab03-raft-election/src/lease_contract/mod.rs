@@ -172,16 +172,13 @@ impl LeaseTiming {
     /// The timing a run uses: the default, or the ends of the legal ranges when
     /// `COURSE_TIMING=min` or `max`.
     pub fn from_env() -> LeaseTiming {
-        match harness::lab::timing_choice() {
-            harness::lab::TimingChoice::Default => LeaseTiming::DEFAULT,
-            harness::lab::TimingChoice::Min => LeaseTiming {
-                ttl: Self::TTL_RANGE.0,
-                renew_interval: Self::RENEW_RANGE.0,
-                write_interval: Self::WRITE_RANGE.0,
-                max_delay: Self::MAX_DELAY,
-            },
-            harness::lab::TimingChoice::Max => LeaseTiming::SLOWEST,
-        }
+        let fastest = LeaseTiming {
+            ttl: Self::TTL_RANGE.0,
+            renew_interval: Self::RENEW_RANGE.0,
+            write_interval: Self::WRITE_RANGE.0,
+            max_delay: Self::MAX_DELAY,
+        };
+        harness::lab::timing_choice().pick(LeaseTiming::DEFAULT, fastest, LeaseTiming::SLOWEST)
     }
 
     /// How much a clock running slow by the drift bound falls behind true time while true time
