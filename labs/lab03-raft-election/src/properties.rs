@@ -361,12 +361,13 @@ pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
     ]
 }
 
-/// The node the trace shows as leader at `now`: the last to send AppendEntries within one
-/// heartbeat interval (of the slowest legal timing), in the highest term.
+/// The node the trace shows as leader at `now`: the last to send AppendEntries within two
+/// heartbeat intervals (of the slowest legal timing) up to `now`, in the highest term. Later
+/// events are ignored, so a finished run can be asked about any moment of it.
 pub fn current_leader(trace: &Trace<Raft>, now: Time) -> Option<NodeId> {
     let window = Timing::SLOWEST.heartbeat_interval.times(2);
     sent(trace)
-        .filter(|(t, ..)| now.since(*t) <= window)
+        .filter(|(t, ..)| *t <= now && now.since(*t) <= window)
         .filter_map(|(_, from, _, msg)| match msg {
             Message::AppendEntries { term, .. } => Some((*term, from)),
             _ => None,
