@@ -247,6 +247,10 @@ impl Lab {
                 Ok(ExitCode::SUCCESS)
             }
             "run" => {
+                if let Err(sentence) = self.check_prerequisite() {
+                    eprintln!("{sentence}");
+                    return Ok(ExitCode::from(1));
+                }
                 let scenarios = if f.all {
                     if let Some(extra) = f.positional.first() {
                         return Err(usage(format!("--all runs every scenario; drop {extra:?}")));

@@ -20,6 +20,9 @@ pub struct Lab {
     pub snapshots: &'static str,
     /// The scenarios, in rubric order (their protocols may differ from part to part).
     pub scenarios: Vec<Box<dyn Graded>>,
+    /// A check that the lab this one builds on is finished, run before any scenario: `Err`
+    /// holds the one sentence that says what to finish first.
+    pub prerequisite: Option<fn() -> Result<(), String>>,
 }
 
 /// Scenarios of one protocol, ready for a [`Lab`]'s registry.
@@ -117,6 +120,10 @@ impl Lab {
     /// The grading test for one scenario: run it, explain any failure, compare with the
     /// reference snapshot.
     pub fn grade(&self, name: &str) {
+        if let Err(sentence) = self.check_prerequisite() {
+            eprintln!("{} {name}: {sentence}", self.id);
+            std::panic::resume_unwind(Box::new(sentence));
+        }
         let report = self.evaluate(name);
         let text = report.render();
         if !report.passed() {
@@ -141,6 +148,11 @@ impl Lab {
             eprintln!("{sentence}");
             std::panic::resume_unwind(Box::new(sentence));
         }
+    }
+
+    /// Whether the lab this one builds on is finished (always, for a lab that builds on none).
+    pub fn check_prerequisite(&self) -> Result<(), String> {
+        self.prerequisite.map_or(Ok(()), |check| check())
     }
 
     /// Checks that a test suite has one test per scenario, so none is forgotten.

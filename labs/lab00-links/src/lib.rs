@@ -127,6 +127,7 @@ pub fn lab<N: ReliableLink>(package: &'static str) -> harness::Lab {
         student_files: &["labs/lab00-links/src/link.rs"],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         scenarios: harness::lab::graded(scenarios::all::<N>(Timing::from_env())),
+        prerequisite: None,
     }
 }
 

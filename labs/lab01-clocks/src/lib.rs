@@ -316,6 +316,7 @@ pub fn lab<C: ClockSet>(package: &'static str) -> harness::Lab {
         ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         scenarios: harness::lab::graded(scenarios::all::<C>()),
+        prerequisite: None,
     }
 }
 

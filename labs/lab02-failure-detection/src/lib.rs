@@ -408,6 +408,7 @@ pub fn lab<P: Parts>(package: &'static str) -> harness::Lab {
         ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         scenarios: harness::lab::graded(scenarios::all::<P>(Timing::from_env())),
+        prerequisite: None,
     }
 }
 

@@ -207,6 +207,7 @@ pub fn lab<N: RaftNode, L: LeaseNode>(package: &'static str) -> harness::Lab {
         ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         scenarios,
+        prerequisite: None,
     }
 }
 
