@@ -357,7 +357,10 @@ pub fn lab<N: Consensus, S: KvServer, C: KvClerk>(
         id: "lab04",
         topic: "raft-replication",
         package,
-        student_files: &["labs/lab04-raft-replication/src/raft.rs", "labs/lab04-raft-replication/src/kv.rs"],
+        student_files: &[
+            "labs/lab04-raft-replication/src/raft.rs",
+            "labs/lab04-raft-replication/src/kv.rs",
+        ],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         scenarios: harness::lab::graded(scenarios::all::<N, S, C>(Timing::from_env())),
         prerequisite: Some(prerequisite),

@@ -33,9 +33,10 @@ fn entries_sent(
             }
             _ => (0, 0, [].as_slice()),
         };
-        entries.iter().enumerate().map(move |(k, e)| {
-            (at, from, term, prev + 1 + k as u64, e.term, e.command.as_str())
-        })
+        entries
+            .iter()
+            .enumerate()
+            .map(move |(k, e)| (at, from, term, prev + 1 + k as u64, e.term, e.command.as_str()))
     })
 }
 
@@ -45,7 +46,8 @@ pub fn applied(trace: &Trace<RaftKv>) -> Vec<(Time, NodeId, u32, &Event)> {
     let mut out = Vec::new();
     for e in &trace.events {
         match &e.kind {
-            EventKind::Start { node, incarnation: i } => {
+            EventKind::Start { node, incarnation: i }
+            | EventKind::Restart { node, incarnation: i } => {
                 incarnation.insert(*node, *i);
             }
             EventKind::Output { node, output } if !matches!(output, Event::Role { .. }) => {
@@ -156,30 +158,52 @@ pub fn log_matching() -> Property<RaftKv> {
     )
 }
 
-/// Leader completeness (section 5.4): once a command is committed at an index, no leader sends
-/// another one there.
+/// Leader completeness (section 5.4): once a command is committed at an index, every leader of
+/// a later term has it there.
 pub fn leader_completeness() -> Property<RaftKv> {
     Property::new(
         "leader completeness",
-        "Once a command is committed at an index (some node applied it there), every later leader \
-         has it: no AppendEntries sent afterwards carries a different command at that index.",
+        "Once a command is committed at an index (some node applied it there), every leader of a \
+         later term has it: no AppendEntries of a term higher than any term in use at that \
+         moment carries a different command at that index.",
         "granting votes without the up-to-date-log check (section 5.4.1); a leader that commits \
          an entry of an earlier term by counting replicas (figure 8); committing before a \
          majority stored the entry; a follower that acknowledges entries it has not persisted.",
         |run: &Run<RaftKv>| {
-            let committed = committed(&run.trace);
-            for (at, from, term, index, _, command) in entries_sent(&run.trace) {
-                if let Some(&(applied_at, node, c)) = committed.get(&index) {
-                    if applied_at <= at && c != command {
-                        return Verdict::fails_at(
-                            at,
-                            format!(
-                                "{from}, leader of term {term}, sent {command:?} at index {index}, \
-                                 but {node} had applied {c:?} there at {applied_at}: the leader \
-                                 lacks a committed entry"
-                            ),
-                        );
+            // index -> (time, node, command, the highest term in use when it was first applied)
+            let mut committed: BTreeMap<Index, (Time, NodeId, &str, Term)> = BTreeMap::new();
+            let mut highest: Term = 0;
+            for e in &run.trace.events {
+                match &e.kind {
+                    EventKind::Output { node, output: Event::Applied { index, command, .. } } => {
+                        committed.entry(*index).or_insert((e.at, *node, command, highest));
                     }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(*msg);
+                        let Some(term) = m.msg.term() else { continue };
+                        if let Message::AppendEntries { prev_log_index, entries, .. } = &m.msg {
+                            for (k, entry) in entries.iter().enumerate() {
+                                let index = prev_log_index + 1 + k as u64;
+                                let Some(&(at, node, c, then)) = committed.get(&index) else {
+                                    continue;
+                                };
+                                if term > then && c != entry.command {
+                                    return Verdict::fails_at(
+                                        e.at,
+                                        format!(
+                                            "{}, leader of term {term}, sent {:?} at index \
+                                             {index}, but {node} had applied {c:?} there at {at}, \
+                                             when no term above {then} was in use: the leader \
+                                             lacks a committed entry",
+                                            m.from, entry.command
+                                        ),
+                                    );
+                                }
+                            }
+                        }
+                        highest = highest.max(term);
+                    }
+                    _ => {}
                 }
             }
             Verdict::Holds
@@ -303,7 +327,7 @@ fn reached(run: &Run<RaftKv>) -> BTreeMap<NodeId, Index> {
     let mut reached: BTreeMap<NodeId, Index> = BTreeMap::new();
     for e in &run.trace.events {
         match &e.kind {
-            EventKind::Start { node, .. } => {
+            EventKind::Start { node, .. } | EventKind::Restart { node, .. } => {
                 reached.insert(*node, 0);
             }
             EventKind::Crash { node, .. } => {
@@ -420,18 +444,23 @@ pub fn backs_up_fast(max_rejections: u64) -> Property<RaftKv> {
         "next_index backs up a term at a time",
         "A leader that finds a follower's log in conflict backs up by the follower's hint (the \
          conflicting term and its first index), so each follower refuses at most a few \
-         AppendEntries per leader term, however many entries conflict.",
+         AppendEntries per leader term for a conflicting term, however many entries conflict.",
         "decrementing next_index by one per refusal; ignoring conflict_term and conflict_index; \
          a follower that reports its last index instead of the first index of the conflicting \
          term.",
         move |run: &Run<RaftKv>| {
             let mut refusals: BTreeMap<(NodeId, Term), u64> = BTreeMap::new();
             for (at, from, _, msg) in sent(&run.trace) {
-                if let Message::AppendEntriesReply { term, success: false, conflict_index, .. } =
-                    msg
+                if let Message::AppendEntriesReply {
+                    term,
+                    success: false,
+                    conflict_term: Some(_),
+                    ..
+                } = msg
                 {
-                    // A refusal that carries a hint is a log conflict, not a stale term.
-                    if *conflict_index > 0 {
+                    // A refusal naming a conflicting term: not a stale term, nor a log that is
+                    // merely short (as when AppendEntries overtake each other).
+                    {
                         let n = refusals.entry((from, *term)).or_insert(0);
                         *n += 1;
                         if *n > max_rejections {
@@ -551,8 +580,9 @@ pub fn votes_for_up_to_date_logs() -> Property<RaftKv> {
             // The term of the entry at each index in the log of term t's leader, as sent.
             let mut leader_log: BTreeMap<(Term, Index), Term> = BTreeMap::new();
             for (_, _, _, msg) in sent(&run.trace) {
-                if let Message::AppendEntries { term, prev_log_index, prev_log_term, entries, .. } =
-                    msg
+                if let Message::AppendEntries {
+                    term, prev_log_index, prev_log_term, entries, ..
+                } = msg
                 {
                     if *prev_log_index > 0 {
                         leader_log.insert((*term, *prev_log_index), *prev_log_term);
@@ -576,7 +606,10 @@ pub fn votes_for_up_to_date_logs() -> Property<RaftKv> {
                         }
                     }
                     Message::RequestVote {
-                        term, last_log_index, last_log_term, pre_vote: false
+                        term,
+                        last_log_index,
+                        last_log_term,
+                        pre_vote: false,
                     } => {
                         asked.insert((from, to, *term), (*last_log_term, *last_log_index));
                     }

@@ -10,8 +10,7 @@ use crate::replica::{Recorder, Replica};
 use crate::scripted::ScriptedPeer;
 use crate::workloads::{self, KvUsers};
 use crate::{
-    Consensus, Event, KvClerk, KvServer, RaftKv, Request, Response, SNAPSHOT_EVERY,
-    Timing,
+    Consensus, Event, KvClerk, KvServer, RaftKv, Request, Response, SNAPSHOT_EVERY, Timing,
 };
 use harness::evidence;
 use harness::sim::{Budgets, Factory, Picker};
@@ -28,13 +27,15 @@ const QUIET: Network = Network::reliable()
 
 /// The network of the unreliable scenarios while their faults last: 10% loss, 5% duplication,
 /// and one message in twenty delayed by up to 300 ms, so messages overtake each other.
-const UNRELIABLE: Network = Network::reliable()
-    .with_loss(Prob::percent(10))
-    .with_duplication(Prob::percent(5))
-    .with_delay(
+const UNRELIABLE: Network =
+    Network::reliable().with_loss(Prob::percent(10)).with_duplication(Prob::percent(5)).with_delay(
         Delay::uniform(Duration::from_millis(1), Duration::from_millis(10))
             .with_spikes(Prob::percent(5), Duration::from_millis(300)),
     );
+
+/// The most bytes a server may hold in storage when it takes snapshots: the term and vote, a
+/// snapshot, and a few times [`SNAPSHOT_EVERY`] entries, with room to spare.
+const STORAGE_BOUND: u64 = 8_000;
 
 /// The quiet period after the faults: the recovery bound, then time to catch up.
 fn settle() -> Duration {
@@ -51,6 +52,8 @@ enum Load {
     Proposals { every: Duration, burst: usize, size: usize },
     /// Part D: this many clerks, each used in a closed loop, on this many keys.
     Clerks { clerks: usize, keys: u64, append_percent: u64 },
+    /// No proposals: a scripted scenario's peers supply the entries.
+    Silent,
 }
 
 /// Who runs where: the student's servers, or scripted peers in some places.
@@ -94,16 +97,18 @@ fn safety() -> Vec<Property<RaftKv>> {
 impl Spec {
     fn build<N: Consensus, S: KvServer, C: KvClerk>(self, timing: Timing) -> Arc<Scenario<RaftKv>> {
         let duration = (self.faults_end + settle()).since(Time::ZERO);
-        let end = Time::ZERO + duration;
         let servers = self.servers;
         let d = QUIET.delay.upper_bound();
         let snapshot_every = self.snapshots.then_some(SNAPSHOT_EVERY);
         let mut properties = safety();
         let (nodes, workload, factory): (usize, String, Factory<RaftKv>) = match self.load {
-            Load::Proposals { every, burst, size } => {
-                properties.push(properties::commits_and_catches_up(servers, d));
+            Load::Proposals { .. } | Load::Silent => {
+                if let Load::Proposals { .. } = self.load {
+                    properties.push(properties::commits_and_catches_up(servers, d));
+                }
                 if self.snapshots {
                     properties.push(properties::snapshots_hold_the_log());
+                    properties.push(properties::storage_bounded(STORAGE_BOUND));
                 }
                 let scripted = match &self.cast {
                     Cast::Cluster => Vec::new(),
@@ -114,23 +119,37 @@ impl Spec {
                         return Box::new(script.clone());
                     }
                     let peers = (0..servers as u32).map(NodeId).filter(|p| *p != id).collect();
-                    Box::new(Replica::new(N::new(id, peers, timing), Recorder::default(), snapshot_every))
+                    Box::new(Replica::new(
+                        N::new(id, peers, timing),
+                        Recorder::default(),
+                        snapshot_every,
+                    ))
                 });
-                let words = format!(
-                    "{burst} command{} of {size} bytes every {every}, from 300ms until 500ms before \
-                     the end, each proposed to every server",
-                    if burst == 1 { "" } else { "s" }
-                );
+                let words = match self.load {
+                    Load::Proposals { every, burst, size } => format!(
+                        "{burst} command{} of {size} bytes every {every}, from 300ms until 500ms \
+                         before the end, each proposed to every server",
+                        if burst == 1 { "" } else { "s" }
+                    ),
+                    _ => "none: the scripted peers' entries".to_string(),
+                };
                 (servers, words, factory)
             }
             Load::Clerks { clerks, keys, append_percent } => {
+                if self.snapshots {
+                    properties.push(properties::storage_bounded(STORAGE_BOUND));
+                }
                 properties.push(properties::linearizable());
                 properties.push(properties::operations_complete(d));
                 let factory: Factory<RaftKv> = Arc::new(move |id: NodeId| {
                     let all: Vec<NodeId> = (0..servers as u32).map(NodeId).collect();
                     if id.index() < servers {
                         let peers = all.iter().copied().filter(|p| *p != id).collect();
-                        Box::new(Replica::new(N::new(id, peers, timing), S::new(id), snapshot_every))
+                        Box::new(Replica::new(
+                            N::new(id, peers, timing),
+                            S::new(id),
+                            snapshot_every,
+                        ))
                     } else {
                         Box::new(C::new(id, all))
                     }
@@ -163,11 +182,16 @@ impl Spec {
                 let workload: Box<dyn harness::Workload<RaftKv>> = match load {
                     Load::Proposals { every, burst, size } => {
                         let mut times = Vec::new();
-                        for t in workloads::every(Time::from_millis(300), Time::ZERO + (duration - Duration::from_millis(500)), every) {
+                        for t in workloads::every(
+                            Time::from_millis(300),
+                            Time::ZERO + (duration - Duration::from_millis(500)),
+                            every,
+                        ) {
                             times.extend(std::iter::repeat_n(t, burst));
                         }
                         Box::new(workloads::proposals(&times, servers, size))
                     }
+                    Load::Silent => Box::new(harness::NoRequests),
                     Load::Clerks { clerks, keys, append_percent } => Box::new(KvUsers::new(
                         (servers..servers + clerks).map(|c| NodeId(c as u32)).collect(),
                         keys,
@@ -231,43 +255,45 @@ fn the_leader_was_hit() -> Property<RaftKv> {
     )
 }
 
-/// Evidence that commands committed while the isolated node was away, so it had to catch up.
+/// Evidence that commands committed while the first server cut off or crashed was away, so it
+/// had to catch up.
 fn missed_entries(at_least: usize) -> Property<RaftKv> {
     Property::new(
-        "the isolated server missed entries",
-        "While the isolated server was cut off, the others committed entries it had to catch up \
-         on after the partition healed.",
+        "the server away missed entries",
+        "While the server cut off (or crashed) was away, the others committed entries it had to \
+         catch up on when it returned.",
         "no leader among the others: see the progress property.",
         move |run: &Run<RaftKv>| {
-            let window = run.trace.events.iter().find_map(|e| match &e.kind {
-                EventKind::Partition { links, .. } => Some((e.at, links.first().map(|l| l.0))),
+            let gone = run.trace.events.iter().find_map(|e| match &e.kind {
+                EventKind::Partition { links, .. } => links.first().map(|l| (e.at, l.0)),
+                EventKind::Crash { node, .. } => Some((e.at, *node)),
                 _ => None,
             });
-            let Some((from, Some(isolated))) = window else {
-                return Verdict::fails("nobody was isolated");
-            };
-            let heal = run
+            let Some((from, away)) = gone else { return Verdict::fails("nobody went away") };
+            let back = run
                 .trace
                 .events
                 .iter()
-                .find_map(|e| matches!(e.kind, EventKind::Heal { .. }).then_some(e.at))
+                .find_map(|e| match e.kind {
+                    EventKind::Heal { .. } => Some(e.at),
+                    EventKind::Restart { node, .. } if node == away => Some(e.at),
+                    _ => None,
+                })
                 .unwrap_or(run.end);
-            let missed = properties::applied(&run.trace)
-                .iter()
-                .filter(|(t, n, _, e)| {
-                    *t > from && *t < heal && *n != isolated && matches!(e, Event::Applied { .. })
+            let missed: std::collections::BTreeSet<_> = properties::applied(&run.trace)
+                .into_iter()
+                .filter(|(t, n, _, _)| *t > from && *t < back && *n != away)
+                .filter_map(|(_, _, _, e)| match e {
+                    Event::Applied { index, .. } => Some(*index),
+                    _ => None,
                 })
-                .map(|(_, _, _, e)| match e {
-                    Event::Applied { index, .. } => *index,
-                    _ => 0,
-                })
-                .collect::<std::collections::BTreeSet<_>>()
-                .len();
-            if missed >= at_least {
+                .collect();
+            if missed.len() >= at_least {
                 Verdict::Holds
             } else {
                 Verdict::fails(format!(
-                    "only {missed} entries committed while {isolated} was away (wanted {at_least})"
+                    "only {} entries committed while {away} was away (wanted {at_least})",
+                    missed.len()
                 ))
             }
         },
@@ -341,9 +367,8 @@ fn old_leader_entries_overwritten() -> Property<RaftKv> {
                     _ => None,
                 })
                 .collect();
-            let replaced = proposals
-                .iter()
-                .any(|(index, c)| committed.get(index).is_some_and(|won| won != c));
+            let replaced =
+                proposals.iter().any(|(index, c)| committed.get(index).is_some_and(|won| won != c));
             if replaced {
                 Verdict::Holds
             } else {
@@ -390,7 +415,7 @@ fn churn(until: Time) -> DrawFaults {
 }
 
 fn every_server_restarted(servers: usize) -> Vec<Property<RaftKv>> {
-    (0..servers as u32).map(|n| evidence::crashed_and_restarted(NodeId(n))).collect()
+    (0..servers as u32).map(|n| evidence::restarted(NodeId(n))).collect()
 }
 
 fn with_unreliable(mut draw_faults: Vec<Fault>, until: Time) -> Vec<Fault> {
@@ -398,29 +423,676 @@ fn with_unreliable(mut draw_faults: Vec<Fault>, until: Time) -> Vec<Fault> {
     draw_faults
 }
 
+/// A scripted peer's AppendEntries carrying one entry at index 1.
+fn one_entry(term: crate::Term, command: &str, leader_commit: crate::Index) -> crate::Message {
+    crate::Message::AppendEntries {
+        term,
+        prev_log_index: 0,
+        prev_log_term: 0,
+        entries: vec![crate::Entry { term, command: command.to_string() }],
+        leader_commit,
+    }
+}
+
+/// Evidence for the figure 8 script: n0 led a term and sent the old entry to n2.
+fn old_entry_replicated() -> Property<RaftKv> {
+    Property::new(
+        "n0 led and replicated the old entry",
+        "In the script, n0 holds an uncommitted entry of term 1 from n1, wins an election with \
+         n2's vote, and sends that entry to n2: a majority then stores it, but no entry of n0's \
+         own term.",
+        "n0 never became leader, or never sent n2 the entry: see the election and backup.",
+        |run: &Run<RaftKv>| {
+            let sent = properties::sent(&run.trace).any(|(_, from, to, m)| {
+                from == NodeId(0)
+                    && to == NodeId(2)
+                    && matches!(m, crate::Message::AppendEntries { entries, .. }
+                        if entries.iter().any(|e| e.command == "c1"))
+            });
+            if sent { Verdict::Holds } else { Verdict::fails("n0 never sent entry c1 to n2") }
+        },
+    )
+}
+
+/// Evidence that n0 acknowledged the scripted entry in one seed or another, and restarted.
+fn asked_after_restart() -> Property<RaftKv> {
+    Property::new(
+        "n0 crashed in the AppendEntries handler and was asked for a vote after its restart",
+        "The script crashes n0 inside its handling of n1's AppendEntries (after a random prefix \
+         of its effects), restarts it, and then n2, whose log is empty, asks it for a vote.",
+        "none: the script does it; report this if it fails.",
+        |run: &Run<RaftKv>| {
+            let restart = run.trace.events.iter().find_map(|e| match e.kind {
+                EventKind::Restart { node: NodeId(0), .. } => Some(e.at),
+                _ => None,
+            });
+            let asked = restart.is_some_and(|r| {
+                run.trace.events.iter().any(|e| {
+                    e.at > r
+                        && matches!(e.kind, EventKind::Deliver { msg }
+                            if matches!(run.trace.message(msg).msg, crate::Message::RequestVote { .. })
+                                && run.trace.message(msg).from == NodeId(2))
+                })
+            });
+            if asked {
+                Verdict::Holds
+            } else {
+                Verdict::fails("n2's request did not reach n0 after its restart")
+            }
+        },
+    )
+}
+
 /// Every scenario of lab 04, in rubric order.
 pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Scenario<RaftKv>>> {
     let ms = Time::from_millis;
     let steady = Load::Proposals { every: Duration::from_millis(40), burst: 1, size: 16 };
+    let spec = |name, part, points, summary, servers| Spec {
+        name,
+        part,
+        points,
+        summary,
+        servers,
+        network: QUIET,
+        faults: "none",
+        faults_end: Time::ZERO,
+        draw: no_faults(),
+        load: steady,
+        snapshots: part == "C",
+        cast: Cast::Cluster,
+        properties: Vec::new(),
+        picker: None,
+    };
+    let kv = Load::Clerks { clerks: 3, keys: 3, append_percent: 40 };
     let specs = vec![
         // Part A: replication.
+        spec(
+            "basic_agreement",
+            "A",
+            5,
+            "with no faults, every proposal to the leader commits on every server",
+            3,
+        ),
         Spec {
-            name: "basic_agreement",
-            part: "A",
-            points: 5,
-            summary: "with no faults, every proposal to the leader commits on every server",
-            servers: 3,
-            network: QUIET,
-            faults: "none",
-            faults_end: Time::ZERO,
-            draw: no_faults(),
-            load: steady,
-            snapshots: false,
-            cast: Cast::Cluster,
-            properties: Vec::new(),
-            picker: None,
+            load: Load::Proposals { every: Duration::from_millis(100), burst: 5, size: 16 },
+            ..spec(
+                "concurrent_proposals",
+                "A",
+                5,
+                "five proposals at the same instant, again and again, all commit in one order everywhere",
+                3,
+            )
+        },
+        Spec {
+            faults: "a follower is cut off from everyone at 1500ms, until 3500ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1500), heal: Some(ms(3500)) }]
+            }),
+            properties: vec![evidence::partition_blocked()],
+            picker: Some(follower_picker()),
+            ..spec(
+                "follower_failure",
+                "A",
+                5,
+                "the leader and the other follower go on committing without a cut-off follower",
+                3,
+            )
+        },
+        Spec {
+            faults: "the leader is cut off from everyone at 1500ms, until 3500ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1500), heal: Some(ms(3500)) }]
+            }),
+            properties: vec![the_leader_was_hit()],
+            picker: Some(leader_picker()),
+            ..spec(
+                "leader_failure",
+                "A",
+                5,
+                "the majority elects a new leader and goes on committing without the old one",
+                5,
+            )
+        },
+        Spec {
+            faults: "a follower is cut off from everyone at 1000ms, until 4000ms",
+            faults_end: ms(4000),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1000), heal: Some(ms(4000)) }]
+            }),
+            properties: vec![missed_entries(30)],
+            picker: Some(follower_picker()),
+            ..spec(
+                "follower_rejoins",
+                "A",
+                5,
+                "a follower that missed dozens of entries catches up after it rejoins",
+                5,
+            )
+        },
+        Spec {
+            faults: "every server is cut off from every other at 1500ms, until 3000ms",
+            faults_end: ms(3000),
+            draw: Box::new(move |_, n| {
+                let groups: Vec<Vec<NodeId>> = (0..n as u32).map(|i| vec![NodeId(i)]).collect();
+                let groups: Vec<&[NodeId]> = groups.iter().map(|g| g.as_slice()).collect();
+                vec![Fault::partition(ms(1500), Some(ms(3000)), &groups)]
+            }),
+            properties: vec![nothing_commits_without_a_majority(ms(1500), ms(3000))],
+            ..spec(
+                "no_majority_then_heal",
+                "A",
+                5,
+                "nothing commits while no majority can talk; commits resume when it can",
+                5,
+            )
+        },
+        Spec {
+            faults: "the leader is cut off from everyone at 1500ms, until 3500ms, while proposals keep reaching it",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1500), heal: Some(ms(3500)) }]
+            }),
+            properties: vec![the_leader_was_hit(), old_leader_entries_overwritten()],
+            picker: Some(leader_picker()),
+            ..spec(
+                "old_leader_rejoins",
+                "A",
+                5,
+                "a deposed leader's uncommitted entries are replaced when it rejoins",
+                3,
+            )
+        },
+        Spec {
+            faults: "the leader is cut off from everyone at 1000ms, until 3500ms, while proposals arrive every 10ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1000), heal: Some(ms(3500)) }]
+            }),
+            load: Load::Proposals { every: Duration::from_millis(10), burst: 1, size: 16 },
+            properties: vec![
+                the_leader_was_hit(),
+                old_leader_entries_overwritten(),
+                properties::backs_up_fast(8),
+            ],
+            picker: Some(leader_picker()),
+            ..spec(
+                "fast_backup",
+                "A",
+                5,
+                "a rejoining server with dozens of conflicting entries is brought into line in a few round trips",
+                5,
+            )
+        },
+        Spec {
+            load: Load::Proposals { every: Duration::from_millis(100), burst: 1, size: 1000 },
+            properties: vec![properties::replication_is_frugal(3)],
+            ..spec(
+                "message_counts",
+                "A",
+                5,
+                "each entry travels about once to each follower, and the bytes sent are about the commands'",
+                3,
+            )
+        },
+        Spec {
+            faults: "n0 plays figure 8: n1 (scripted) gives it an entry of term 1 at 100ms and falls silent; n0 leads with n2's vote and replicates it; at 1000ms n1 sends n0 and n2 a different entry 1 as leader of term 50",
+            faults_end: ms(1000),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(100), NodeId(0), one_entry(1, "c1", 0)),
+                        (ms(1000), NodeId(0), one_entry(50, "c9", 1)),
+                        (ms(1000), NodeId(2), one_entry(50, "c9", 1)),
+                    ],
+                }),
+                None,
+            ]),
+            load: Load::Silent,
+            properties: vec![old_entry_replicated()],
+            ..spec(
+                "figure8_scripted",
+                "A",
+                10,
+                "a leader never commits an entry of an earlier term by counting replicas (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted) gives n0 a committed entry at 100ms; at 500ms n2 (scripted), with an empty log, asks n0 for its vote in term 2",
+            faults_end: ms(500),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer { sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 1))] }),
+                Some(ScriptedPeer {
+                    sends: vec![(
+                        ms(500),
+                        NodeId(0),
+                        crate::Message::RequestVote {
+                            term: 2,
+                            last_log_index: 0,
+                            last_log_term: 0,
+                            pre_vote: false,
+                        },
+                    )],
+                }),
+            ]),
+            load: Load::Silent,
+            ..spec(
+                "stale_candidate_refused",
+                "A",
+                5,
+                "a node refuses its vote to a candidate whose log is behind its own (scripted)",
+                3,
+            )
+        },
+        // Part B: persistence.
+        Spec {
+            faults: "every server crashes at 1500ms; they restart at 2000ms, 2050ms and 2100ms",
+            faults_end: ms(2100),
+            draw: Box::new(move |_, n| {
+                let mut f = Vec::new();
+                for i in 0..n as u32 {
+                    f.push(Fault::Crash { node: NodeId(i), at: ms(1500) });
+                    f.push(Fault::Restart { node: NodeId(i), at: ms(2000 + 50 * u64::from(i)) });
+                }
+                f
+            }),
+            properties: every_server_restarted(3),
+            ..spec(
+                "restart_every_node",
+                "B",
+                5,
+                "after the whole cluster crashes and restarts, nothing committed is lost",
+                3,
+            )
+        },
+        Spec {
+            faults: "the leader crashes at 1500ms and again at 3000ms, restarting 400ms later each time",
+            faults_end: ms(3400),
+            draw: Box::new(move |_, _| {
+                let back = Some(Duration::from_millis(400));
+                vec![
+                    Fault::CrashPicked { at: ms(1500), restart_after: back },
+                    Fault::CrashPicked { at: ms(3000), restart_after: back },
+                ]
+            }),
+            properties: vec![the_leader_was_hit()],
+            picker: Some(leader_picker()),
+            ..spec(
+                "restart_leader",
+                "B",
+                5,
+                "a leader that crashes and restarts rejoins as a follower with its log intact",
+                5,
+            )
+        },
+        Spec {
+            faults: "two servers drawn from the seed crash at 1500ms and restart at 2500ms",
+            faults_end: ms(2500),
+            draw: Box::new(move |rng, n| {
+                let mut ids: Vec<u32> = (0..n as u32).collect();
+                rng.shuffle(&mut ids);
+                ids[..2]
+                    .iter()
+                    .flat_map(|&i| {
+                        [
+                            Fault::Crash { node: NodeId(i), at: ms(1500) },
+                            Fault::Restart { node: NodeId(i), at: ms(2500) },
+                        ]
+                    })
+                    .collect()
+            }),
+            ..spec(
+                "restart_minority",
+                "B",
+                5,
+                "a majority goes on while a minority crashes, and the minority catches up",
+                5,
+            )
+        },
+        Spec {
+            faults: "server i crashes at 1000ms + 400ms * i and restarts 600ms later",
+            faults_end: ms(3200),
+            draw: Box::new(move |_, n| {
+                (0..n as u64)
+                    .flat_map(|i| {
+                        let node = NodeId(i as u32);
+                        [
+                            Fault::Crash { node, at: ms(1000 + 400 * i) },
+                            Fault::Restart { node, at: ms(1600 + 400 * i) },
+                        ]
+                    })
+                    .collect()
+            }),
+            properties: every_server_restarted(5),
+            ..spec(
+                "staggered_restarts",
+                "B",
+                5,
+                "servers crash and restart one after another, two down at a time at most",
+                5,
+            )
+        },
+        Spec {
+            faults: "from 1000ms to 5000ms, every 250-500ms, the leader crashes and restarts 50-600ms later (figure 8)",
+            faults_end: ms(5600),
+            draw: leader_crashes(ms(5000)),
+            picker: Some(leader_picker()),
+            ..spec(
+                "figure8",
+                "B",
+                10,
+                "leaders crash one after another, leaving uncommitted entries of many terms behind",
+                5,
+            )
+        },
+        Spec {
+            network: UNRELIABLE,
+            faults: "figure 8's leader crashes, on the unreliable network until 5600ms, then a quiet one",
+            faults_end: ms(5600),
+            draw: Box::new(move |rng, n| {
+                with_unreliable(leader_crashes(ms(5000))(rng, n), ms(5600))
+            }),
+            properties: vec![evidence::messages_lost(), evidence::messages_duplicated()],
+            picker: Some(leader_picker()),
+            ..spec(
+                "figure8_unreliable",
+                "B",
+                10,
+                "figure 8 with lost, duplicated and long-delayed messages",
+                5,
+            )
+        },
+        Spec {
+            network: UNRELIABLE,
+            faults: "none but the network: unreliable until 4000ms, then quiet",
+            faults_end: ms(4000),
+            draw: Box::new(move |_, _| vec![quiet_from(ms(4000))]),
+            properties: vec![
+                evidence::messages_lost(),
+                evidence::messages_duplicated(),
+                evidence::messages_reordered(),
+            ],
+            ..spec(
+                "unreliable_agreement",
+                "B",
+                5,
+                "agreement when messages are lost, duplicated and reordered",
+                5,
+            )
+        },
+        Spec {
+            faults: "from 1000ms to 5000ms, every 200-400ms, a random server crashes and restarts 100-800ms later",
+            faults_end: ms(5000),
+            draw: churn(ms(5000)),
+            ..spec("churn", "B", 5, "random crashes and restarts: whatever commits survives", 5)
+        },
+        Spec {
+            network: UNRELIABLE,
+            faults: "churn's crashes, on the unreliable network until 5000ms, then a quiet one",
+            faults_end: ms(5000),
+            draw: Box::new(move |rng, n| with_unreliable(churn(ms(5000))(rng, n), ms(5000))),
+            properties: vec![evidence::messages_lost()],
+            ..spec(
+                "churn_unreliable",
+                "B",
+                10,
+                "random crashes and restarts on an unreliable network",
+                5,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted) sends n0 an entry at 100ms; n0 crashes inside that handler, after a random prefix of its effects, and restarts at 300ms; at 400ms n2 (scripted), with an empty log, asks n0 for its vote in term 2",
+            faults_end: ms(400),
+            draw: Box::new(move |_, _| {
+                vec![
+                    Fault::CrashInHandler {
+                        node: NodeId(0),
+                        after: ms(100),
+                        cut: harness::Cut::Random,
+                    },
+                    Fault::Restart { node: NodeId(0), at: ms(300) },
+                ]
+            }),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer { sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 0))] }),
+                Some(ScriptedPeer {
+                    sends: vec![(
+                        ms(400),
+                        NodeId(0),
+                        crate::Message::RequestVote {
+                            term: 2,
+                            last_log_index: 0,
+                            last_log_term: 0,
+                            pre_vote: false,
+                        },
+                    )],
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![asked_after_restart()],
+            ..spec(
+                "ack_survives_crash",
+                "B",
+                5,
+                "an entry a follower acknowledged is still in its log after a crash (scripted)",
+                3,
+            )
+        },
+        // Part C: snapshots.
+        spec(
+            "snapshot_basic",
+            "C",
+            5,
+            "the log is compacted behind snapshots and storage stays small",
+            3,
+        ),
+        Spec {
+            faults: "a follower is cut off from everyone at 1000ms, until 3500ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::IsolatePicked { at: ms(1000), heal: Some(ms(3500)) }]
+            }),
+            properties: vec![missed_entries(30)],
+            picker: Some(follower_picker()),
+            ..spec(
+                "snapshot_install",
+                "C",
+                5,
+                "a follower that missed compacted entries is brought up to date with InstallSnapshot",
+                3,
+            )
+        },
+        Spec {
+            faults: "a follower crashes at 1000ms and restarts at 3500ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![Fault::CrashPicked {
+                    at: ms(1000),
+                    restart_after: Some(Duration::from_millis(2500)),
+                }]
+            }),
+            properties: vec![missed_entries(30)],
+            picker: Some(follower_picker()),
+            ..spec(
+                "snapshot_install_after_crash",
+                "C",
+                5,
+                "a follower that restarts far behind gets the leader's snapshot",
+                3,
+            )
+        },
+        Spec {
+            faults: "every server crashes at 2000ms; they restart at 2500ms, 2550ms and 2600ms",
+            faults_end: ms(2600),
+            draw: Box::new(move |_, n| {
+                let mut f = Vec::new();
+                for i in 0..n as u32 {
+                    f.push(Fault::Crash { node: NodeId(i), at: ms(2000) });
+                    f.push(Fault::Restart { node: NodeId(i), at: ms(2500 + 50 * u64::from(i)) });
+                }
+                f
+            }),
+            properties: every_server_restarted(3),
+            ..spec(
+                "snapshot_restart_every_node",
+                "C",
+                5,
+                "servers restart from their snapshots and logs after the whole cluster crashes",
+                3,
+            )
+        },
+        Spec {
+            network: UNRELIABLE,
+            faults: "churn's crashes, on the unreliable network until 5000ms, then a quiet one",
+            faults_end: ms(5000),
+            draw: Box::new(move |rng, n| with_unreliable(churn(ms(5000))(rng, n), ms(5000))),
+            ..spec(
+                "snapshot_churn_unreliable",
+                "C",
+                10,
+                "snapshots taken, installed and restored amid crashes and an unreliable network",
+                5,
+            )
+        },
+        // Part D: the key-value service.
+        Spec {
+            load: kv,
+            ..spec(
+                "kv_basic",
+                "D",
+                5,
+                "clerks' operations on a healthy cluster are linearizable",
+                3,
+            )
+        },
+        Spec {
+            load: kv,
+            faults: "the leader is cut off from everyone at 1000ms, until 2000ms, and again at 2500ms, until 3500ms",
+            faults_end: ms(3500),
+            draw: Box::new(move |_, _| {
+                vec![
+                    Fault::IsolatePicked { at: ms(1000), heal: Some(ms(2000)) },
+                    Fault::IsolatePicked { at: ms(2500), heal: Some(ms(3500)) },
+                ]
+            }),
+            picker: Some(leader_picker()),
+            properties: vec![the_leader_was_hit()],
+            ..spec(
+                "kv_leader_partitioned",
+                "D",
+                5,
+                "clerks find the new leader when the old one is cut off",
+                3,
+            )
+        },
+        Spec {
+            load: kv,
+            faults: "from 1000ms to 4000ms, a random server crashes every 200-400ms and restarts 100-800ms later",
+            faults_end: ms(4000),
+            draw: churn(ms(4000)),
+            ..spec(
+                "kv_crashes",
+                "D",
+                5,
+                "operations stay linearizable while servers crash and restart",
+                3,
+            )
+        },
+        Spec {
+            load: kv,
+            network: UNRELIABLE,
+            faults: "the unreliable network until 4000ms, then a quiet one",
+            faults_end: ms(4000),
+            draw: Box::new(move |_, _| vec![quiet_from(ms(4000))]),
+            properties: vec![evidence::messages_lost(), evidence::messages_duplicated()],
+            ..spec("kv_unreliable", "D", 10, "retried and duplicated requests take effect once", 3)
+        },
+        Spec {
+            load: Load::Clerks { clerks: 3, keys: 2, append_percent: 70 },
+            network: Network::reliable().with_duplication(Prob::percent(30)).with_delay(
+                Delay::uniform(Duration::from_millis(1), Duration::from_millis(10))
+                    .with_spikes(Prob::percent(10), Duration::from_millis(400)),
+            ),
+            faults: "every message is duplicated with probability 30%, and one in ten delayed by up to 400ms, until 4000ms",
+            faults_end: ms(4000),
+            draw: Box::new(move |_, _| vec![quiet_from(ms(4000))]),
+            properties: vec![evidence::messages_duplicated()],
+            ..spec(
+                "kv_duplicate_appends",
+                "D",
+                10,
+                "appends delivered twice, and late, land exactly once",
+                3,
+            )
+        },
+        Spec {
+            load: kv,
+            faults: "each server in turn is cut off with clerk n3, the others with n4 and n5: n0 from 1000ms to 2000ms, n1 from 2200ms to 3200ms, n2 from 3400ms to 4400ms",
+            faults_end: ms(4400),
+            draw: Box::new(move |_, _| {
+                let all = [0u32, 1, 2];
+                (0..3u32)
+                    .map(|i| {
+                        let alone = [NodeId(i), NodeId(3)];
+                        let rest: Vec<NodeId> = all
+                            .iter()
+                            .filter(|&&j| j != i)
+                            .map(|&j| NodeId(j))
+                            .chain([NodeId(4), NodeId(5)])
+                            .collect();
+                        let from = ms(1000 + 1200 * u64::from(i));
+                        Fault::partition(
+                            from,
+                            Some(from + Duration::from_millis(1000)),
+                            &[&alone, &rest],
+                        )
+                    })
+                    .collect()
+            }),
+            ..spec(
+                "kv_stale_leader_reads",
+                "D",
+                10,
+                "a leader cut off with a clerk does not answer its reads from stale state",
+                3,
+            )
+        },
+        Spec {
+            load: Load::Clerks { clerks: 3, keys: 2, append_percent: 70 },
+            network: Network::reliable().with_duplication(Prob::percent(20)).with_delay(
+                Delay::uniform(Duration::from_millis(1), Duration::from_millis(10))
+                    .with_spikes(Prob::percent(10), Duration::from_millis(600)),
+            ),
+            faults: "duplicated and late messages until 4000ms; server i crashes at 1000ms + 1000ms * i and restarts 300ms later",
+            faults_end: ms(4000),
+            draw: Box::new(move |_, n| {
+                let mut f: Vec<Fault> = (0..n as u64)
+                    .flat_map(|i| {
+                        let node = NodeId(i as u32);
+                        [
+                            Fault::Crash { node, at: ms(1000 + 1000 * i) },
+                            Fault::Restart { node, at: ms(1300 + 1000 * i) },
+                        ]
+                    })
+                    .collect();
+                f.push(quiet_from(ms(4000)));
+                f
+            }),
+            snapshots: true,
+            properties: every_server_restarted(3),
+            ..spec(
+                "kv_snapshots",
+                "D",
+                10,
+                "servers restored from snapshots still apply each request once",
+                3,
+            )
         },
     ];
-    let _ = (ms, UNRELIABLE, leader_picker, follower_picker, the_leader_was_hit, missed_entries, nothing_commits_without_a_majority, old_leader_entries_overwritten, leader_crashes, churn, every_server_restarted, with_unreliable);
     specs.into_iter().map(|s| s.build::<N, S, C>(timing)).collect()
 }

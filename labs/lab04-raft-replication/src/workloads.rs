@@ -40,7 +40,7 @@ pub fn every(from: Time, until: Time, every: Duration) -> Vec<Time> {
 }
 
 /// Users of the clerks: each issues an operation, waits for the answer, pauses briefly and
-/// issues the next, until `until`. Keys are few, so operations contend; every appended value is
+/// issues the next after 5-25 ms, until `until`. Keys are few, so operations contend; every appended value is
 /// unique, so an append applied twice shows in later reads.
 #[derive(Debug)]
 pub struct KvUsers {
@@ -95,7 +95,7 @@ impl Workload<RaftKv> for KvUsers {
         _: RequestId,
         _: &Response,
     ) {
-        let pause = Duration::from_millis(api.rng().below(10));
+        let pause = Duration::from_millis(api.rng().between(5, 25));
         let at = api.now() + pause;
         self.next(api, node, at);
     }

@@ -8,8 +8,8 @@
 //! snapshot so a server restored from one still knows.
 
 use crate::{
-    Consensus, Index, KvClerk, KvOp, KvReply, KvRet, KvServer, Message, RaftKv, Request,
-    Response, Service, Term, Timer,
+    Consensus, Index, KvClerk, KvOp, KvReply, KvRet, KvServer, Message, RaftKv, Request, Response,
+    Service, Term, Timer,
 };
 use harness::{Ctx, Duration, NodeId, Process, RequestId, TimerId};
 use serde::{Deserialize, Serialize};
@@ -110,8 +110,8 @@ impl Service for Server {
         seq: u64,
         op: KvOp,
     ) {
-        let command = serde_json::to_string(&Command { client, seq, op })
-            .expect("an operation serializes");
+        let command =
+            serde_json::to_string(&Command { client, seq, op }).expect("an operation serializes");
         match raft.propose(ctx, command) {
             Some((index, term)) => {
                 self.waiting.insert(index, (term, from, client, seq));

@@ -54,6 +54,9 @@ pub struct Node {
     heartbeat_timer: Option<TimerId>,
     next_index: BTreeMap<NodeId, Index>,
     match_index: BTreeMap<NodeId, Index>,
+    /// Where each follower was last backed up to since the last heartbeat: refusals of the
+    /// other AppendEntries in flight name the same place, and need no second resend.
+    backed_up: BTreeMap<NodeId, Index>,
 }
 
 impl Consensus for Node {
@@ -80,6 +83,7 @@ impl Consensus for Node {
             heartbeat_timer: None,
             next_index: BTreeMap::new(),
             match_index: BTreeMap::new(),
+            backed_up: BTreeMap::new(),
         }
     }
 
@@ -111,37 +115,54 @@ impl Consensus for Node {
             Message::Vote { term, granted, pre_vote } => {
                 self.on_vote(ctx, from, term, granted, pre_vote)
             }
-            Message::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
-                self.on_append_entries(
-                    ctx,
-                    from,
-                    term,
-                    prev_log_index,
-                    prev_log_term,
-                    entries,
-                    leader_commit,
-                )
-            }
-            Message::AppendEntriesReply { term, success, match_index, conflict_term, conflict_index } => {
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => self.on_append_entries(
+                ctx,
+                from,
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            ),
+            Message::AppendEntriesReply {
+                term,
+                success,
+                match_index,
+                conflict_term,
+                conflict_index,
+            } => {
                 self.observe_term(ctx, term);
                 if self.role != Role::Leader || term != self.term {
                     return;
                 }
                 self.answered.insert(from);
                 if success {
-                    self.on_match(ctx, from, match_index);
+                    self.on_match(from, match_index);
                 } else if conflict_index > 0 {
                     self.back_up(ctx, from, conflict_term, conflict_index);
                 }
             }
             Message::InstallSnapshot { term, last_included_index, last_included_term, data } => {
-                self.on_install_snapshot(ctx, from, term, last_included_index, last_included_term, data)
+                self.on_install_snapshot(
+                    ctx,
+                    from,
+                    term,
+                    last_included_index,
+                    last_included_term,
+                    data,
+                )
             }
             Message::InstallSnapshotReply { term, match_index } => {
                 self.observe_term(ctx, term);
                 if self.role == Role::Leader && term == self.term {
                     self.answered.insert(from);
-                    self.on_match(ctx, from, match_index);
+                    self.on_match(from, match_index);
                 }
             }
             Message::ClerkRequest { .. } | Message::ServerReply { .. } => {}
@@ -351,6 +372,7 @@ impl Node {
 
     /// A leader's round of AppendEntries (entries from each follower's next_index, if any).
     fn broadcast(&mut self, ctx: &mut Ctx<'_, RaftKv>) {
+        self.backed_up.clear();
         for p in self.peers.clone() {
             self.send_append(ctx, p);
         }
@@ -391,19 +413,15 @@ impl Node {
         self.next_index.insert(peer, self.last_index() + 1);
     }
 
-    /// A follower's log matches the leader's up to `index`.
-    fn on_match(&mut self, ctx: &mut Ctx<'_, RaftKv>, peer: NodeId, index: Index) {
+    /// A follower's log matches the leader's up to `index`. Followers learn a new commit index
+    /// with the next AppendEntries.
+    fn on_match(&mut self, peer: NodeId, index: Index) {
         let matched = self.match_index.entry(peer).or_insert(0);
         *matched = (*matched).max(index);
         let floor = *matched + 1;
         let next = self.next_index.entry(peer).or_insert(floor);
         *next = (*next).max(floor);
-        if self.advance_commit() {
-            // Followers learn the new commit index now, not a heartbeat later.
-            for p in self.peers.clone() {
-                self.send_append(ctx, p);
-            }
-        }
+        self.advance_commit();
     }
 
     /// Fast backup: skip the follower's whole conflicting term, or to the end of its log.
@@ -421,15 +439,17 @@ impl Node {
                 next = self.snap_index + k as Index + 2;
             }
         }
-        let floor = self.match_index.get(&peer).copied().unwrap_or(0) + 1;
-        self.next_index.insert(peer, next.max(floor));
+        let next = next.max(self.match_index.get(&peer).copied().unwrap_or(0) + 1);
+        if self.backed_up.insert(peer, next) == Some(next) {
+            return;
+        }
+        self.next_index.insert(peer, next);
         self.send_append(ctx, peer);
     }
 
     /// Commits the highest entry of the current term that a majority holds (figure 8: never an
-    /// earlier term's entry by counting). Returns whether the commit index moved.
-    fn advance_commit(&mut self) -> bool {
-        let mut moved = false;
+    /// earlier term's entry by counting).
+    fn advance_commit(&mut self) {
         for n in (self.commit_index + 1..=self.last_index()).rev() {
             if self.term_at(n) != Some(self.term) {
                 break;
@@ -437,11 +457,9 @@ impl Node {
             let replicas = 1 + self.match_index.values().filter(|&&m| m >= n).count();
             if replicas >= self.majority() {
                 self.commit_index = n;
-                moved = true;
-                break;
+                return;
             }
         }
-        moved
     }
 
     fn leader_is_fresh(&self, ctx: &Ctx<'_, RaftKv>) -> bool {
@@ -466,8 +484,7 @@ impl Node {
             return;
         }
         self.observe_term(ctx, term);
-        let granted =
-            term == self.term && up_to_date && self.voted_for.is_none_or(|v| v == from);
+        let granted = term == self.term && up_to_date && self.voted_for.is_none_or(|v| v == from);
         if granted && self.voted_for.is_none() {
             self.voted_for = Some(from);
             self.persist_state(ctx);
