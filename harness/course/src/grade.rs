@@ -117,6 +117,11 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     }
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     files::pristine_copy(root, &work, &|_| false)?;
+    // A lab that continues another is graded on its own: the earlier lab's reference code,
+    // where the repository has it, stands in for the student's.
+    if lab.solution.is_some() {
+        labs::lay_prerequisite(&work, lab)?;
+    }
     let rubric = rubric(&work, &place.join("target"), lab)?;
     for f in &lab.files {
         let to: PathBuf = work.join(&lab.dir).join(f);

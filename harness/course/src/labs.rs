@@ -19,6 +19,9 @@ pub struct LabInfo {
     pub files: Vec<String>,
     /// `lab00-solution`, and its folder, if the solution is in this copy of the repository.
     pub solution: Option<(String, PathBuf)>,
+    /// The lab whose student code this one continues (`lab03` for lab 04), if any: its tests
+    /// refuse to run until that lab is finished.
+    pub builds_on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +45,7 @@ struct Metadata {
 struct CourseMeta {
     topic: String,
     student_files: Vec<String>,
+    builds_on: Option<String>,
 }
 
 /// The repository root: two folders above this package's manifest.
@@ -88,9 +92,33 @@ pub fn discover(root: &Path) -> Result<Vec<LabInfo>, String> {
             dir: rel,
             files: course.student_files,
             solution,
+            builds_on: course.builds_on,
         });
     }
     Ok(labs)
+}
+
+/// Lays the reference solution of the lab that `lab` builds on over that lab's student files in
+/// `copy` (a copy of the repository), so that `lab` can be tested on its own. The solutions come
+/// from this repository, since a copy (the handout) may have none. Nothing to do for a lab that
+/// builds on none.
+pub fn lay_prerequisite(copy: &Path, lab: &LabInfo) -> Result<(), String> {
+    let Some(prev) = &lab.builds_on else { return Ok(()) };
+    let all = discover(&root())?;
+    let prev = all
+        .iter()
+        .find(|l| &l.package == prev)
+        .ok_or_else(|| format!("{} builds on {prev}, which is not a lab", lab.package))?;
+    let (_, solution_dir) = prev.solution.as_ref().ok_or_else(|| {
+        format!("{} has no reference solution to lay under {}", prev.package, lab.package)
+    })?;
+    for f in &prev.files {
+        let to = copy.join(&prev.dir).join(f);
+        std::fs::copy(solution_dir.join(f), &to).map_err(|e| {
+            format!("cannot lay {}'s solution file {f} in {}: {e}", prev.package, to.display())
+        })?;
+    }
+    Ok(())
 }
 
 impl LabInfo {

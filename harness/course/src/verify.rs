@@ -82,6 +82,67 @@ fn test_output<'a>(all: &'a str, test: &str) -> Option<&'a str> {
 }
 
 fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
+    let Some(prev) = &lab.builds_on else { return stub_proof_in(root, lab) };
+    // As it stands (the earlier lab a stub too), the tests must say to finish that lab first;
+    // with the earlier lab's solution laid in a copy, the stub proof must hold as for any lab.
+    let mut problems = unfinished_prerequisite_proof(root, lab, prev);
+    let copy = labs::root().join("target").join(format!("stub-proof-{}", lab.package));
+    let prepared = std::fs::remove_dir_all(&copy)
+        .or_else(|e| if copy.exists() { Err(e) } else { Ok(()) })
+        .and_then(|()| crate::files::copy_tree(root, &copy, &|_| false))
+        .map_err(|e| format!("cannot copy the repository to {}: {e}", copy.display()))
+        .and_then(|()| labs::lay_prerequisite(&copy, lab));
+    match prepared {
+        Ok(()) => problems.extend(stub_proof_in(&copy, lab)),
+        Err(e) => problems.push(e),
+    }
+    problems
+}
+
+/// A lab that builds on another, run while that one is unfinished: every graded test fails with
+/// one sentence naming the earlier lab's files.
+fn unfinished_prerequisite_proof(root: &Path, lab: &LabInfo, prev: &str) -> Vec<String> {
+    let all = match labs::discover(root) {
+        Ok(all) => all,
+        Err(e) => return vec![e],
+    };
+    let Some(prev) = all.iter().find(|l| l.package == prev) else {
+        return vec![format!("{} builds on {prev}, which is not a lab", lab.package)];
+    };
+    let mut cmd = in_root(cargo(), root);
+    cmd.args(["test", "--locked", "-p", &lab.package, "--test", "grading", "--no-fail-fast"]);
+    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    let o = match captured(cmd) {
+        Ok(o) => o,
+        Err(e) => return vec![e],
+    };
+    let out = text(&o);
+    let names = prev.student_paths();
+    let failed = out.matches("... FAILED").count();
+    let said = out.matches("finish lab").count();
+    if o.status.success()
+        || failed == 0
+        || said < failed
+        || !names.iter().any(|f| out.contains(f.as_str()))
+    {
+        vec![format!(
+            "{}: with {} unfinished, its tests must each fail saying to finish {} first ({})",
+            lab.package,
+            prev.package,
+            prev.package,
+            names.join(", ")
+        )]
+    } else {
+        say!(
+            "{}: with {} unfinished, all {failed} failing tests say to finish it first",
+            lab.package,
+            prev.package
+        );
+        Vec::new()
+    }
+}
+
+fn stub_proof_in(root: &Path, lab: &LabInfo) -> Vec<String> {
     let mut problems = Vec::new();
     let mut build = in_root(cargo(), root);
     build.args(["test", "--locked", "-p", &lab.package, "--no-run"]);
@@ -193,24 +254,6 @@ fn read_bug(patch: &Path) -> Result<Bug, String> {
     Ok(Bug { patch: patch.to_path_buf(), rejected_by, every_scenario })
 }
 
-/// Copies `from` into `to`, skipping `target`.
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_name() == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            copy_tree(&path, &to.join(entry.file_name()))?;
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
-
 /// A scratch workspace holding only a copy of the solution; everything else it depends on is
 /// the original, by absolute path, so those crates compile once for every bug.
 fn scratch_workspace(root: &Path, solution_dir: &Path, scratch: &Path) -> Result<(), String> {
@@ -220,7 +263,7 @@ fn scratch_workspace(root: &Path, solution_dir: &Path, scratch: &Path) -> Result
     }
     let rel =
         solution_dir.strip_prefix(root).map_err(|_| "the solution is outside the repository")?;
-    copy_tree(solution_dir, &scratch.join(rel)).map_err(io)?;
+    crate::files::copy_tree(solution_dir, &scratch.join(rel), &|_| false).map_err(io)?;
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(io)?;
     let root_text = root.display().to_string();
     let mut out = String::new();

@@ -414,8 +414,22 @@ fn churn(until: Time) -> DrawFaults {
     })
 }
 
+/// Evidence that every server crashed, restarted and carried on.
 fn every_server_restarted(servers: usize) -> Vec<Property<RaftKv>> {
-    (0..servers as u32).map(|n| evidence::restarted(NodeId(n))).collect()
+    vec![Property::new(
+        "every server restarted and carried on",
+        "The scenario restarts every server, so on every seed each must crash, restart, and then \
+         handle at least one message.",
+        "servers that send nothing after a restart.",
+        move |run: &Run<RaftKv>| {
+            for node in (0..servers as u32).map(NodeId) {
+                if let Verdict::Fails { at, evidence } = (evidence::restarted(node).check)(run) {
+                    return Verdict::Fails { at, evidence };
+                }
+            }
+            Verdict::Holds
+        },
+    )]
 }
 
 fn with_unreliable(mut draw_faults: Vec<Fault>, until: Time) -> Vec<Fault> {
