@@ -497,6 +497,25 @@ fn asked_after_restart() -> Property<RaftKv> {
     )
 }
 
+/// The positive obligation of the vote scripts: n0 answers n2's request for its vote.
+fn answered_the_vote_request() -> Property<RaftKv> {
+    Property::new(
+        "n0 answered the vote request",
+        "n2 asks n0 for its vote in term 2; n0 must answer it (a refusal, since n2's log is \
+         behind).",
+        "not answering a RequestVote whose candidate's log is behind: refuse it with a Vote \
+         message instead.",
+        |run: &Run<RaftKv>| {
+            let answered = properties::sent(&run.trace).any(|(_, from, to, m)| {
+                from == NodeId(0)
+                    && to == NodeId(2)
+                    && matches!(m, crate::Message::Vote { pre_vote: false, .. })
+            });
+            if answered { Verdict::Holds } else { Verdict::fails("n0 never answered n2") }
+        },
+    )
+}
+
 /// Every scenario of lab 04, in rubric order.
 pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Scenario<RaftKv>>> {
     let ms = Time::from_millis;
@@ -888,7 +907,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 }),
             ]),
             load: Load::Silent,
-            properties: vec![asked_after_restart()],
+            properties: vec![asked_after_restart(), answered_the_vote_request()],
             ..spec(
                 "ack_survives_crash",
                 "B",
