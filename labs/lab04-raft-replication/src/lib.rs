@@ -402,6 +402,7 @@ macro_rules! grading_tests {
             message_counts,
             figure8_scripted,
             stale_candidate_refused,
+            conflicting_entries_replaced,
             restart_every_node,
             restart_leader,
             restart_minority,

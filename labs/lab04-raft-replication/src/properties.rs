@@ -129,28 +129,42 @@ pub fn one_leader_per_term() -> Property<RaftKv> {
 }
 
 /// Log matching (Raft's figure 3): two entries with the same index and term hold the same
-/// command, wherever they are sent.
+/// command and follow the same entries, wherever they are sent.
 pub fn log_matching() -> Property<RaftKv> {
     Property::new(
         "log matching",
-        "Two log entries with the same index and term hold the same command: a leader creates at \
-         most one entry per index in its term, and entries never change position.",
-        "a leader that puts two entries at one index (appending without looking at its log's \
-         end); a follower that appends entries after the wrong position (ignoring \
-         prev_log_index, or off by one after a snapshot); a leader computing prev_log_index \
-         wrongly for a follower.",
+        "Two log entries with the same index and term hold the same command and are preceded by \
+         the same entries: a leader creates at most one entry per index in its term, and entries \
+         never change position. Checked on every AppendEntries sent: an entry's command, and the \
+         term of the entry before it.",
+        "a follower that overwrites a conflicting entry but keeps the entries after it; a \
+         follower that appends entries after the wrong position (ignoring prev_log_index, or off \
+         by one after a snapshot); a leader that puts two entries at one index.",
         |run: &Run<RaftKv>| {
-            let mut seen: BTreeMap<(Index, Term), (NodeId, &str)> = BTreeMap::new();
-            for (at, from, _, index, term, command) in entries_sent(&run.trace) {
-                let (first, c) = *seen.entry((index, term)).or_insert((from, command));
-                if c != command {
-                    return Verdict::fails_at(
-                        at,
-                        format!(
-                            "{from} sent {command:?} as entry {index} of term {term}, but {first} \
-                             had sent {c:?} as that same entry"
-                        ),
-                    );
+            // (index, term) -> (first sender, command, term of the entry before it)
+            let mut seen: BTreeMap<(Index, Term), (NodeId, &str, Term)> = BTreeMap::new();
+            for (at, from, _, msg) in sent(&run.trace) {
+                let Message::AppendEntries { prev_log_index, prev_log_term, entries, .. } = msg
+                else {
+                    continue;
+                };
+                let mut before = *prev_log_term;
+                for (k, e) in entries.iter().enumerate() {
+                    let index = prev_log_index + 1 + k as u64;
+                    let (first, c, b) =
+                        *seen.entry((index, e.term)).or_insert((from, &e.command, before));
+                    if c != e.command || b != before {
+                        return Verdict::fails_at(
+                            at,
+                            format!(
+                                "{from} sent {:?} as entry {index} of term {}, after an entry of \
+                                 term {before}, but {first} had sent {c:?} there, after an entry \
+                                 of term {b}",
+                                e.command, e.term
+                            ),
+                        );
+                    }
+                    before = e.term;
                 }
             }
             Verdict::Holds
@@ -537,30 +551,53 @@ pub fn linearizable() -> Property<RaftKv> {
     harness::linearizability::linearizable(Kv::new(), kv_history)
 }
 
-/// Part D: once the faults are over, every operation a clerk is given completes.
+/// Part D: every operation a clerk is given completes, and each clerk keeps completing them
+/// once the faults are over.
 pub fn operations_complete(max_delay: Duration) -> Property<RaftKv> {
     Property::new(
         "operations complete once the faults are over",
-        "Every operation handed to a clerk after the faults end plus the recovery bound is \
-         answered before the run ends.",
+        "Every operation handed to a clerk is answered before the run ends (unless the clerk \
+         itself crashed), and every clerk completes an operation after the faults end plus the \
+         recovery bound.",
         "a clerk that stops retrying, or retries only the server it last tried; a server that \
          never answers a clerk whose request was overtaken by another leader's entry; a server \
-         that waits for an index its Raft node has compacted or will never commit.",
+         that waits for an index its Raft node has compacted or will never commit; no leader.",
         move |run: &Run<RaftKv>| {
             let after = run.trace.faults_end() + recovery_bound(max_delay);
+            let crashed: BTreeSet<u64> = run
+                .trace
+                .events
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EventKind::Crash { node, .. } => Some(u64::from(node.0)),
+                    _ => None,
+                })
+                .collect();
             let history = harness::history::history(run);
+            let mut clerks: BTreeMap<u64, bool> = BTreeMap::new();
             for op in &history.ops {
-                if op.invoked >= after && !matches!(op.outcome, Outcome::Ok(..)) {
-                    return Verdict::fails_at(
-                        op.invoked,
-                        format!(
-                            "n{}'s operation {:?}, issued at {}, was never answered",
-                            op.process, op.input, op.invoked
-                        ),
-                    );
+                let late = clerks.entry(op.process).or_insert(false);
+                match op.outcome {
+                    Outcome::Ok(at, _) => *late |= at >= after,
+                    _ if crashed.contains(&op.process) => {}
+                    _ => {
+                        return Verdict::fails_at(
+                            op.invoked,
+                            format!(
+                                "n{}'s operation {:?}, issued at {}, was never answered",
+                                op.process, op.input, op.invoked
+                            ),
+                        );
+                    }
                 }
             }
-            Verdict::Holds
+            match clerks.iter().find(|(_, late)| !**late) {
+                Some((clerk, _)) => Verdict::fails(format!(
+                    "n{clerk} completed no operation after {after}, the faults' end plus the \
+                     recovery bound"
+                )),
+                None => Verdict::Holds,
+            }
         },
     )
 }

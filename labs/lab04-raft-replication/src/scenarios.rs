@@ -448,6 +448,17 @@ fn one_entry(term: crate::Term, command: &str, leader_commit: crate::Index) -> c
     }
 }
 
+/// A scripted candidate with an empty log that asks n0 for its vote in term 2 at `at`.
+fn asks_for_a_vote(at: Time) -> ScriptedPeer {
+    let request = crate::Message::RequestVote {
+        term: 2,
+        last_log_index: 0,
+        last_log_term: 0,
+        pre_vote: false,
+    };
+    ScriptedPeer { sends: vec![(at, NodeId(0), request)], ..ScriptedPeer::default() }
+}
+
 /// Evidence for the figure 8 script: n0 led a term and sent the old entry to n2.
 fn old_entry_replicated() -> Property<RaftKv> {
     Property::new(
@@ -492,6 +503,29 @@ fn asked_after_restart() -> Property<RaftKv> {
                 Verdict::Holds
             } else {
                 Verdict::fails("n2's request did not reach n0 after its restart")
+            }
+        },
+    )
+}
+
+/// Evidence for the conflict script: n0 led, and sent n2 its log from the start.
+fn sent_its_log_to_n2() -> Property<RaftKv> {
+    Property::new(
+        "n0 led and sent n2 its whole log",
+        "In the script, n0 wins an election with n2's vote; n2 refuses its AppendEntries as if \
+         its log were empty, so n0 must send it the log from index 1.",
+        "n0 never became leader (see the election), or never backed up to index 1 for n2.",
+        |run: &Run<RaftKv>| {
+            let sent = properties::sent(&run.trace).any(|(_, from, to, m)| {
+                from == NodeId(0)
+                    && to == NodeId(2)
+                    && matches!(m, crate::Message::AppendEntries { prev_log_index: 0, entries, .. }
+                        if !entries.is_empty())
+            });
+            if sent {
+                Verdict::Holds
+            } else {
+                Verdict::fails("n0 never sent n2 its log from index 1")
             }
         },
     )
@@ -680,6 +714,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                         (ms(1000), NodeId(0), one_entry(50, "c9", 1)),
                         (ms(1000), NodeId(2), one_entry(50, "c9", 1)),
                     ],
+                    ..ScriptedPeer::default()
                 }),
                 None,
             ]),
@@ -698,26 +733,57 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             faults_end: ms(500),
             cast: Cast::Scripted(vec![
                 None,
-                Some(ScriptedPeer { sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 1))] }),
                 Some(ScriptedPeer {
-                    sends: vec![(
-                        ms(500),
-                        NodeId(0),
-                        crate::Message::RequestVote {
-                            term: 2,
-                            last_log_index: 0,
-                            last_log_term: 0,
-                            pre_vote: false,
-                        },
-                    )],
+                    sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 1))],
+                    ..ScriptedPeer::default()
                 }),
+                Some(asks_for_a_vote(ms(500))),
             ]),
             load: Load::Silent,
+            properties: vec![answered_the_vote_request()],
             ..spec(
                 "stale_candidate_refused",
                 "A",
                 5,
                 "a node refuses its vote to a candidate whose log is behind its own (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted leader of term 1) sends n0 entries 1-3 at 100ms; at 400ms n2 (scripted leader of term 5) sends a different entry 1 and commits it; then n2 grants n0 its votes and refuses n0's AppendEntries as if its log were empty",
+            faults_end: ms(400),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![(
+                        ms(100),
+                        NodeId(0),
+                        crate::Message::AppendEntries {
+                            term: 1,
+                            prev_log_index: 0,
+                            prev_log_term: 0,
+                            entries: ["c1", "c2", "c3"]
+                                .iter()
+                                .map(|c| crate::Entry { term: 1, command: c.to_string() })
+                                .collect(),
+                            leader_commit: 0,
+                        },
+                    )],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![(ms(400), NodeId(0), one_entry(5, "d1", 1))],
+                    grants_votes: true,
+                    refuses_appends: true,
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![sent_its_log_to_n2()],
+            ..spec(
+                "conflicting_entries_replaced",
+                "A",
+                5,
+                "a follower drops every entry after a conflicting one, not just the one (scripted)",
                 3,
             )
         },
@@ -892,19 +958,11 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             }),
             cast: Cast::Scripted(vec![
                 None,
-                Some(ScriptedPeer { sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 0))] }),
                 Some(ScriptedPeer {
-                    sends: vec![(
-                        ms(400),
-                        NodeId(0),
-                        crate::Message::RequestVote {
-                            term: 2,
-                            last_log_index: 0,
-                            last_log_term: 0,
-                            pre_vote: false,
-                        },
-                    )],
+                    sends: vec![(ms(100), NodeId(0), one_entry(1, "c1", 0))],
+                    ..ScriptedPeer::default()
                 }),
+                Some(asks_for_a_vote(ms(400))),
             ]),
             load: Load::Silent,
             properties: vec![asked_after_restart(), answered_the_vote_request()],

@@ -1,15 +1,20 @@
 //! A scripted peer: a harness-provided process that sends Raft messages on a fixed script and
-//! answers nothing, to force the exact interleaving that exposes a classic bug (the peer plays,
+//! answers by fixed rules, to force the exact interleaving that exposes a classic bug (the peer plays,
 //! for example, the server S5 of the Raft paper's figure 8).
 
 use crate::{Message, RaftKv, Timer};
 use harness::{Ctx, Duration, NodeId, Process, Time};
 
-/// A peer that sends scripted messages at fixed times and is otherwise silent.
-#[derive(Clone, Debug)]
+/// A peer that sends scripted messages at fixed times, and answers by fixed rules.
+#[derive(Clone, Debug, Default)]
 pub struct ScriptedPeer {
     /// (when, to whom, what), in time order.
     pub sends: Vec<(Time, NodeId, Message)>,
+    /// Whether it grants every (pre-)vote it is asked for; otherwise it stays silent.
+    pub grants_votes: bool,
+    /// Whether it refuses every AppendEntries as if its log were empty; otherwise it stays
+    /// silent.
+    pub refuses_appends: bool,
 }
 
 impl Process<RaftKv> for ScriptedPeer {
@@ -27,5 +32,22 @@ impl Process<RaftKv> for ScriptedPeer {
         }
     }
 
-    fn on_message(&mut self, _: &mut Ctx<'_, RaftKv>, _: NodeId, _: Message) {}
+    fn on_message(&mut self, ctx: &mut Ctx<'_, RaftKv>, from: NodeId, msg: Message) {
+        let reply = match msg {
+            Message::RequestVote { term, pre_vote, .. } if self.grants_votes => {
+                Message::Vote { term, granted: true, pre_vote }
+            }
+            Message::AppendEntries { term, .. } if self.refuses_appends => {
+                Message::AppendEntriesReply {
+                    term,
+                    success: false,
+                    match_index: 0,
+                    conflict_term: None,
+                    conflict_index: 1,
+                }
+            }
+            _ => return,
+        };
+        ctx.send(from, reply);
+    }
 }
