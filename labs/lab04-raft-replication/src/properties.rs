@@ -453,39 +453,36 @@ pub fn replication_is_frugal(servers: usize) -> Property<RaftKv> {
 
 /// Fast backup (section 5.3): a follower far behind is brought into line in a few round trips,
 /// not one per conflicting entry.
-pub fn backs_up_fast(max_rejections: u64) -> Property<RaftKv> {
+pub fn backs_up_fast(max_rejections: usize) -> Property<RaftKv> {
     Property::new(
         "next_index backs up a term at a time",
         "A leader that finds a follower's log in conflict backs up by the follower's hint (the \
-         conflicting term and its first index), so each follower refuses at most a few \
-         AppendEntries per leader term for a conflicting term, however many entries conflict.",
+         conflicting term and its first index), so a follower refuses only a few AppendEntries \
+         of a leader in a row before one succeeds, however many entries conflict.",
         "decrementing next_index by one per refusal; ignoring conflict_term and conflict_index; \
-         a follower that reports its last index instead of the first index of the conflicting \
-         term.",
+         a follower that names the refused position instead of the first index of the \
+         conflicting term.",
         move |run: &Run<RaftKv>| {
-            let mut refusals: BTreeMap<(NodeId, Term), u64> = BTreeMap::new();
+            // Refusals in a row since the last success, per (follower, leader's term).
+            let mut streak: BTreeMap<(NodeId, Term), usize> = BTreeMap::new();
             for (at, from, _, msg) in sent(&run.trace) {
-                if let Message::AppendEntriesReply {
-                    term,
-                    success: false,
-                    conflict_term: Some(_),
-                    ..
-                } = msg
-                {
-                    // A refusal naming a conflicting term: not a stale term, nor a log that is
-                    // merely short (as when AppendEntries overtake each other).
-                    {
-                        let n = refusals.entry((from, *term)).or_insert(0);
-                        *n += 1;
-                        if *n > max_rejections {
-                            return Verdict::fails_at(
-                                at,
-                                format!(
-                                    "{from} refused {n} AppendEntries from the leader of term \
-                                     {term} (allowed: {max_rejections})"
-                                ),
-                            );
-                        }
+                let Message::AppendEntriesReply { term, success, conflict_index, .. } = msg else {
+                    continue;
+                };
+                let n = streak.entry((from, *term)).or_insert(0);
+                if *success {
+                    *n = 0;
+                } else if *conflict_index > 0 {
+                    // (A refusal without a place is a stale term, not a log conflict.)
+                    *n += 1;
+                    if *n > max_rejections {
+                        return Verdict::fails_at(
+                            at,
+                            format!(
+                                "{from} refused {n} AppendEntries in a row from the leader of \
+                                 term {term} (allowed: {max_rejections})"
+                            ),
+                        );
                     }
                 }
             }
