@@ -387,7 +387,7 @@ fn leader_crashes(until: Time) -> DrawFaults {
         while t < until {
             let down = Duration::from_millis(rng.between(50, 600));
             faults.push(Fault::CrashPicked { at: t, restart_after: Some(down) });
-            t = t + Duration::from_millis(rng.between(250, 500));
+            t += Duration::from_millis(rng.between(250, 500));
         }
         faults
     })
@@ -408,7 +408,7 @@ fn churn(until: Time) -> DrawFaults {
                 faults.push(Fault::Restart { node: NodeId(node as u32), at: back });
                 up_again[node] = back + Duration::from_millis(1);
             }
-            t = t + Duration::from_millis(rng.between(200, 400));
+            t += Duration::from_millis(rng.between(200, 400));
         }
         faults
     })

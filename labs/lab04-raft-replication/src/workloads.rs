@@ -34,7 +34,7 @@ pub fn every(from: Time, until: Time, every: Duration) -> Vec<Time> {
     let mut t = from;
     while t < until {
         times.push(t);
-        t = t + every;
+        t += every;
     }
     times
 }

@@ -235,7 +235,8 @@ impl Consensus for Node {
 
 impl Node {
     fn majority(&self) -> usize {
-        (self.peers.len() + 1) / 2 + 1
+        let cluster = self.peers.len() + 1;
+        cluster / 2 + 1
     }
 
     fn last_index(&self) -> Index {
