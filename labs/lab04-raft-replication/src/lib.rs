@@ -280,7 +280,10 @@ pub trait Consensus: Send + std::fmt::Debug + 'static {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, RaftKv>, timer: Timer);
 
     /// If this node leads, append `command` to its log (durably) and start replicating it;
-    /// returns where it went. `None` if it does not lead.
+    /// returns where it went. `None` if it does not lead. Proposals are the only source of
+    /// entries: a new leader appends no entry of its own (no no-op, unlike section 8 of the
+    /// paper), so the figure 8 rule is what keeps its commits safe, and the scripted scenarios
+    /// can tell exactly which entries a leader holds.
     fn propose(&mut self, ctx: &mut Ctx<'_, RaftKv>, command: String) -> Option<(Index, Term)>;
 
     /// The next thing for the service: a snapshot to restore, or the next committed command not
@@ -403,6 +406,7 @@ macro_rules! grading_tests {
             figure8_scripted,
             stale_candidate_refused,
             conflicting_entries_replaced,
+            late_append_keeps_entries,
             restart_every_node,
             restart_leader,
             restart_minority,

@@ -453,34 +453,38 @@ pub fn replication_is_frugal(servers: usize) -> Property<RaftKv> {
 
 /// Fast backup (section 5.3): a follower far behind is brought into line in a few round trips,
 /// not one per conflicting entry.
-pub fn backs_up_fast(max_rejections: usize) -> Property<RaftKv> {
+pub fn backs_up_fast(max_places: usize) -> Property<RaftKv> {
     Property::new(
         "next_index backs up a term at a time",
         "A leader that finds a follower's log in conflict backs up by the follower's hint (the \
-         conflicting term and its first index), so a follower refuses only a few AppendEntries \
-         of a leader in a row before one succeeds, however many entries conflict.",
+         conflicting term and its first index), so between two successes a follower refuses a \
+         leader's AppendEntries at only a few different places in its log, however many \
+         entries conflict. (Refusals at one place, as when messages in flight all miss, count \
+         once.)",
         "decrementing next_index by one per refusal; ignoring conflict_term and conflict_index; \
          a follower that names the refused position instead of the first index of the \
          conflicting term.",
         move |run: &Run<RaftKv>| {
-            // Refusals in a row since the last success, per (follower, leader's term).
-            let mut streak: BTreeMap<(NodeId, Term), usize> = BTreeMap::new();
+            // The places refused since the last success, per (follower, leader's term).
+            let mut places: BTreeMap<(NodeId, Term), BTreeSet<Index>> = BTreeMap::new();
             for (at, from, _, msg) in sent(&run.trace) {
                 let Message::AppendEntriesReply { term, success, conflict_index, .. } = msg else {
                     continue;
                 };
-                let n = streak.entry((from, *term)).or_insert(0);
+                let set = places.entry((from, *term)).or_default();
                 if *success {
-                    *n = 0;
+                    set.clear();
                 } else if *conflict_index > 0 {
                     // (A refusal without a place is a stale term, not a log conflict.)
-                    *n += 1;
-                    if *n > max_rejections {
+                    set.insert(*conflict_index);
+                    if set.len() > max_places {
                         return Verdict::fails_at(
                             at,
                             format!(
-                                "{from} refused {n} AppendEntries in a row from the leader of \
-                                 term {term} (allowed: {max_rejections})"
+                                "{from} refused AppendEntries from the leader of term {term} at \
+                                 {} different places in its log without a success in between \
+                                 (allowed: {max_places})",
+                                set.len()
                             ),
                         );
                     }

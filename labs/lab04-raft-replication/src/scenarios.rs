@@ -437,15 +437,24 @@ fn with_unreliable(mut draw_faults: Vec<Fault>, until: Time) -> Vec<Fault> {
     draw_faults
 }
 
-/// A scripted peer's AppendEntries carrying one entry at index 1.
-fn one_entry(term: crate::Term, command: &str, leader_commit: crate::Index) -> crate::Message {
+/// A scripted leader's AppendEntries carrying `commands` from index 1, all of its term.
+fn entries_from_1(
+    term: crate::Term,
+    commands: &[&str],
+    leader_commit: crate::Index,
+) -> crate::Message {
     crate::Message::AppendEntries {
         term,
         prev_log_index: 0,
         prev_log_term: 0,
-        entries: vec![crate::Entry { term, command: command.to_string() }],
+        entries: commands.iter().map(|c| crate::Entry { term, command: c.to_string() }).collect(),
         leader_commit,
     }
+}
+
+/// A scripted leader's AppendEntries carrying one entry at index 1.
+fn one_entry(term: crate::Term, command: &str, leader_commit: crate::Index) -> crate::Message {
+    entries_from_1(term, &[command], leader_commit)
 }
 
 /// A scripted candidate with an empty log that asks n0 for its vote in term 2 at `at`.
@@ -681,7 +690,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             properties: vec![
                 the_leader_was_hit(),
                 old_leader_entries_overwritten(),
-                properties::backs_up_fast(8),
+                properties::backs_up_fast(4),
             ],
             picker: Some(leader_picker()),
             ..spec(
@@ -755,20 +764,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             cast: Cast::Scripted(vec![
                 None,
                 Some(ScriptedPeer {
-                    sends: vec![(
-                        ms(100),
-                        NodeId(0),
-                        crate::Message::AppendEntries {
-                            term: 1,
-                            prev_log_index: 0,
-                            prev_log_term: 0,
-                            entries: ["c1", "c2", "c3"]
-                                .iter()
-                                .map(|c| crate::Entry { term: 1, command: c.to_string() })
-                                .collect(),
-                            leader_commit: 0,
-                        },
-                    )],
+                    sends: vec![(ms(100), NodeId(0), entries_from_1(1, &["c1", "c2", "c3"], 0))],
                     ..ScriptedPeer::default()
                 }),
                 Some(ScriptedPeer {
@@ -784,6 +780,42 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 "A",
                 5,
                 "a follower drops every entry after a conflicting one, not just the one (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted leader of term 1) sends n0 entries 1-3, committed, at 100ms, and at 300ms a late copy of an AppendEntries carrying entry 1 only; at 500ms n2 (scripted), whose log ends with entry 1, asks n0 for its vote in term 2",
+            faults_end: ms(500),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(100), NodeId(0), entries_from_1(1, &["c1", "c2", "c3"], 3)),
+                        (ms(300), NodeId(0), entries_from_1(1, &["c1"], 0)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![(
+                        ms(500),
+                        NodeId(0),
+                        crate::Message::RequestVote {
+                            term: 2,
+                            last_log_index: 1,
+                            last_log_term: 1,
+                            pre_vote: false,
+                        },
+                    )],
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![answered_the_vote_request()],
+            ..spec(
+                "late_append_keeps_entries",
+                "A",
+                5,
+                "a late AppendEntries whose entries a follower already has does not shorten its log (scripted)",
                 3,
             )
         },
