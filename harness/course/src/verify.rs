@@ -47,12 +47,15 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// A cargo command run in `root`. A copy of the repository (the exported handout) builds into
-/// its own folder under the real repository's `target`, kept between runs.
+/// A cargo command run in `root`. A copy of the repository (the exported handout, or a copy
+/// with an earlier lab's solution laid in) builds into a folder of its own under the real
+/// repository's `target`, kept between runs. Copies never share one: their crates have the same
+/// names and different sources, and cargo would take one copy's build for the other's.
 fn in_root(mut cmd: Command, root: &Path) -> Command {
     cmd.current_dir(root);
     if root != labs::root() {
-        cmd.env("CARGO_TARGET_DIR", labs::root().join("target").join("handout-proof-target"));
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        cmd.env("CARGO_TARGET_DIR", labs::root().join("target").join(format!("{name}-target")));
     }
     cmd
 }

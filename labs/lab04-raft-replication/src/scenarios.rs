@@ -33,16 +33,23 @@ const UNRELIABLE: Network =
             .with_spikes(Prob::percent(5), Duration::from_millis(300)),
     );
 
-/// The most bytes a server may hold in storage when it takes snapshots: the term and vote, a
-/// snapshot, and a few times [`SNAPSHOT_EVERY`] entries, with room to spare.
-const STORAGE_BOUND: u64 = 8_000;
+/// The most bytes a server may hold in storage when it takes snapshots, with commands of
+/// `command_bytes`: twice [`SNAPSHOT_EVERY`] entries with 100 bytes each of framing, plus
+/// `state_bytes` for the term, the vote and the snapshot. A log never compacted outgrows it
+/// within the first hundred entries.
+fn storage_bound(command_bytes: u64, state_bytes: u64) -> u64 {
+    2 * SNAPSHOT_EVERY * (command_bytes + 100) + state_bytes
+}
+
+/// The size of the commands in the scenarios with snapshots.
+const SNAPSHOTTED_COMMAND: usize = 200;
 
 /// The quiet period after the faults: the recovery bound, then time to catch up.
 fn settle() -> Duration {
     recovery_bound(QUIET.delay.upper_bound()) + Duration::from_millis(1500)
 }
 
-/// A fault schedule drawn from the seed: (faults, latest end).
+/// A fault schedule drawn from the seed, for a cluster of this many servers.
 type DrawFaults = Box<dyn Fn(&mut Rng, usize) -> Vec<Fault> + Send + Sync>;
 
 /// Who proposes what.
@@ -107,8 +114,12 @@ impl Spec {
                     properties.push(properties::commits_and_catches_up(servers, d));
                 }
                 if self.snapshots {
+                    let size = match self.load {
+                        Load::Proposals { size, .. } => size as u64,
+                        _ => 16,
+                    };
                     properties.push(properties::snapshots_hold_the_log());
-                    properties.push(properties::storage_bounded(STORAGE_BOUND));
+                    properties.push(properties::storage_bounded(storage_bound(size, 1_000)));
                 }
                 let scripted = match &self.cast {
                     Cast::Cluster => Vec::new(),
@@ -137,7 +148,9 @@ impl Spec {
             }
             Load::Clerks { clerks, keys, append_percent } => {
                 if self.snapshots {
-                    properties.push(properties::storage_bounded(STORAGE_BOUND));
+                    // A key-value command is about 100 bytes; the snapshot holds the map and
+                    // the clerks' last results, a few thousand bytes at most.
+                    properties.push(properties::storage_bounded(storage_bound(100, 4_000)));
                 }
                 properties.push(properties::linearizable());
                 properties.push(properties::operations_complete(d));
@@ -432,9 +445,10 @@ fn every_server_restarted(servers: usize) -> Vec<Property<RaftKv>> {
     )]
 }
 
-fn with_unreliable(mut draw_faults: Vec<Fault>, until: Time) -> Vec<Fault> {
-    draw_faults.push(quiet_from(until));
-    draw_faults
+/// `faults`, then the network turns quiet at `at`.
+fn then_quiet(mut faults: Vec<Fault>, at: Time) -> Vec<Fault> {
+    faults.push(quiet_from(at));
+    faults
 }
 
 /// A scripted leader's AppendEntries carrying `commands` from index 1, all of its term.
@@ -457,10 +471,11 @@ fn one_entry(term: crate::Term, command: &str, leader_commit: crate::Index) -> c
     entries_from_1(term, &[command], leader_commit)
 }
 
-/// A scripted candidate with an empty log that asks n0 for its vote in term 2 at `at`.
+/// A scripted candidate with an empty log that asks n0 for its vote in term 10 at `at`: a term
+/// above any n0 reaches by then, so n0 has not voted in it and must compare logs.
 fn asks_for_a_vote(at: Time) -> ScriptedPeer {
     let request = crate::Message::RequestVote {
-        term: 2,
+        term: 10,
         last_log_index: 0,
         last_log_term: 0,
         pre_vote: false,
@@ -540,11 +555,58 @@ fn sent_its_log_to_n2() -> Property<RaftKv> {
     )
 }
 
+/// Evidence that a follower got the leader's snapshot: an InstallSnapshot was delivered.
+fn a_snapshot_was_installed() -> Property<RaftKv> {
+    Property::new(
+        "a follower got a snapshot",
+        "The scenario leaves a follower behind the leader's compacted log, so on every seed an \
+         InstallSnapshot must reach some server.",
+        "a leader that keeps the whole log (see \"persisted state stays bounded\"), or sends \
+         entries it no longer has.",
+        |run: &Run<RaftKv>| {
+            let delivered = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Deliver { msg }
+                    if matches!(run.trace.message(msg).msg, crate::Message::InstallSnapshot { .. }))
+            });
+            if delivered {
+                Verdict::Holds
+            } else {
+                Verdict::fails("no InstallSnapshot was delivered")
+            }
+        },
+    )
+}
+
+/// Evidence for the stale-read scenario: at the start of some window, the server cut off with
+/// clerk n3 was the leader.
+fn a_leader_was_cut_off_with_n3() -> Property<RaftKv> {
+    Property::new(
+        "a leader was cut off with clerk n3",
+        "The scenario cuts each server off in turn together with clerk n3; on every seed one of \
+         them must be acting as leader when its window starts, so that n3 talks to a deposed \
+         leader.",
+        "leadership moving at every window: see the election properties.",
+        |run: &Run<RaftKv>| {
+            let hit = run.trace.events.iter().any(|e| match &e.kind {
+                EventKind::Partition { links, .. } => {
+                    // The first group is the server and n3, so the first link leaves the server.
+                    let cut = links.first().map(|l| l.0);
+                    cut.is_some()
+                        && current_leader(&run.trace, Time(e.at.as_micros().saturating_sub(1)))
+                            == cut
+                }
+                _ => false,
+            });
+            if hit { Verdict::Holds } else { Verdict::fails("no window cut off the leader") }
+        },
+    )
+}
+
 /// The positive obligation of the vote scripts: n0 answers n2's request for its vote.
 fn answered_the_vote_request() -> Property<RaftKv> {
     Property::new(
         "n0 answered the vote request",
-        "n2 asks n0 for its vote in term 2; n0 must answer it (a refusal, since n2's log is \
+        "n2 asks n0 for its vote in term 10; n0 must answer it (a refusal, since n2's log is \
          behind).",
         "not answering a RequestVote whose candidate's log is behind: refuse it with a Vote \
          message instead.",
@@ -563,6 +625,8 @@ fn answered_the_vote_request() -> Property<RaftKv> {
 pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Scenario<RaftKv>>> {
     let ms = Time::from_millis;
     let steady = Load::Proposals { every: Duration::from_millis(40), burst: 1, size: 16 };
+    let snapshotted =
+        Load::Proposals { every: Duration::from_millis(40), burst: 1, size: SNAPSHOTTED_COMMAND };
     let spec = |name, part, points, summary, servers| Spec {
         name,
         part,
@@ -573,7 +637,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
         faults: "none",
         faults_end: Time::ZERO,
         draw: no_faults(),
-        load: steady,
+        load: if part == "C" { snapshotted } else { steady },
         snapshots: part == "C",
         cast: Cast::Cluster,
         properties: Vec::new(),
@@ -738,7 +802,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
-            faults: "n1 (scripted) gives n0 a committed entry at 100ms; at 500ms n2 (scripted), with an empty log, asks n0 for its vote in term 2",
+            faults: "n1 (scripted) gives n0 a committed entry at 100ms; at 500ms n2 (scripted), with an empty log, asks n0 for its vote in term 10",
             faults_end: ms(500),
             cast: Cast::Scripted(vec![
                 None,
@@ -784,7 +848,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
-            faults: "n1 (scripted leader of term 1) sends n0 entries 1-3, committed, at 100ms, and at 300ms a late copy of an AppendEntries carrying entry 1 only; at 500ms n2 (scripted), whose log ends with entry 1, asks n0 for its vote in term 2",
+            faults: "n1 (scripted leader of term 1) sends n0 entries 1-3, committed, at 100ms, and at 300ms a late copy of an AppendEntries carrying entry 1 only; at 500ms n2 (scripted), whose log ends with entry 1, asks n0 for its vote in term 10",
             faults_end: ms(500),
             cast: Cast::Scripted(vec![
                 None,
@@ -800,7 +864,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                         ms(500),
                         NodeId(0),
                         crate::Message::RequestVote {
-                            term: 2,
+                            term: 10,
                             last_log_index: 1,
                             last_log_term: 1,
                             pre_vote: false,
@@ -924,9 +988,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             network: UNRELIABLE,
             faults: "figure 8's leader crashes, on the unreliable network until 5600ms, then a quiet one",
             faults_end: ms(5600),
-            draw: Box::new(move |rng, n| {
-                with_unreliable(leader_crashes(ms(5000))(rng, n), ms(5600))
-            }),
+            draw: Box::new(move |rng, n| then_quiet(leader_crashes(ms(5000))(rng, n), ms(5600))),
             properties: vec![evidence::messages_lost(), evidence::messages_duplicated()],
             picker: Some(leader_picker()),
             ..spec(
@@ -965,7 +1027,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             network: UNRELIABLE,
             faults: "churn's crashes, on the unreliable network until 5000ms, then a quiet one",
             faults_end: ms(5000),
-            draw: Box::new(move |rng, n| with_unreliable(churn(ms(5000))(rng, n), ms(5000))),
+            draw: Box::new(move |rng, n| then_quiet(churn(ms(5000))(rng, n), ms(5000))),
             properties: vec![evidence::messages_lost()],
             ..spec(
                 "churn_unreliable",
@@ -976,7 +1038,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
-            faults: "n1 (scripted) sends n0 an entry at 100ms; n0 crashes inside that handler, after a random prefix of its effects, and restarts at 300ms; at 400ms n2 (scripted), with an empty log, asks n0 for its vote in term 2",
+            faults: "n1 (scripted) sends n0 an entry at 100ms; n0 crashes inside that handler, after a random prefix of its effects, and restarts at 300ms; at 400ms n2 (scripted), with an empty log, asks n0 for its vote in term 10",
             faults_end: ms(400),
             draw: Box::new(move |_, _| {
                 vec![
@@ -1020,7 +1082,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             draw: Box::new(move |_, _| {
                 vec![Fault::IsolatePicked { at: ms(1000), heal: Some(ms(3500)) }]
             }),
-            properties: vec![missed_entries(30)],
+            properties: vec![missed_entries(30), a_snapshot_was_installed()],
             picker: Some(follower_picker()),
             ..spec(
                 "snapshot_install",
@@ -1039,7 +1101,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                     restart_after: Some(Duration::from_millis(2500)),
                 }]
             }),
-            properties: vec![missed_entries(30)],
+            properties: vec![missed_entries(30), a_snapshot_was_installed()],
             picker: Some(follower_picker()),
             ..spec(
                 "snapshot_install_after_crash",
@@ -1073,7 +1135,8 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             network: UNRELIABLE,
             faults: "churn's crashes, on the unreliable network until 5000ms, then a quiet one",
             faults_end: ms(5000),
-            draw: Box::new(move |rng, n| with_unreliable(churn(ms(5000))(rng, n), ms(5000))),
+            draw: Box::new(move |rng, n| then_quiet(churn(ms(5000))(rng, n), ms(5000))),
+            properties: vec![evidence::messages_lost(), a_snapshot_was_installed()],
             ..spec(
                 "snapshot_churn_unreliable",
                 "C",
@@ -1177,6 +1240,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                     })
                     .collect()
             }),
+            properties: vec![a_leader_was_cut_off_with_n3()],
             ..spec(
                 "kv_stale_leader_reads",
                 "D",
