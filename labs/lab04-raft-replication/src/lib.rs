@@ -86,6 +86,7 @@ pub enum Message {
         conflict_term: Option<Term>,
         /// On a mismatch: the first index of `conflict_term` in the follower's log, or, with
         /// no conflicting term, the length of its log plus one. The leader backs up to it.
+        /// 0 on success, and on a refusal for a stale term (which says nothing about the log).
         conflict_index: Index,
     },
     /// The leader sends its snapshot to a follower that needs entries it has compacted away.
