@@ -3,7 +3,7 @@
 
 use crate::node::{NodeId, Protocol};
 use crate::scenario::{Property, Verdict};
-use crate::sim::Run;
+use crate::sim::{Picker, Run};
 use crate::time::{Duration, Time};
 use crate::trace::{DropReason, EventKind};
 
@@ -163,6 +163,57 @@ pub fn restarted<P: Protocol>(node: NodeId) -> Property<P> {
                 Verdict::Holds
             } else {
                 Verdict::fails(format!("{node} handled nothing after its restart"))
+            }
+        },
+    )
+}
+
+/// Each of `nodes` crashed, restarted and then handled at least one message or request (see
+/// [`restarted`]): the scenario restarted them all.
+pub fn all_restarted<P: Protocol>(name: &'static str, nodes: Vec<NodeId>) -> Property<P> {
+    Property::new(
+        name,
+        "The scenario restarts each of these nodes, so on every seed each must crash, restart, \
+         and then handle at least one message.",
+        "nodes that send nothing after a restart.",
+        move |run| {
+            for &node in &nodes {
+                if let Verdict::Fails { at, evidence } = (restarted(node).check)(run) {
+                    return Verdict::Fails { at, evidence };
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// The run's first crash or isolation struck the node that `picker` named just before it: a
+/// scenario about losing `role` ("the leader") really lost it. An isolation's node is the sender
+/// of its first blocked link, as `IsolatePicked` and [`crate::Fault::partition`] with the node's
+/// group first make it.
+pub fn picked_fault_struck<P: Protocol>(
+    name: &'static str,
+    role: &'static str,
+    picker: Picker<P>,
+) -> Property<P> {
+    Property::new(
+        name,
+        "The scenario is about losing the node its picker names (the leader, say), so on every \
+         seed the first crash or isolation must strike the node the picker named just before it.",
+        "no such node when the fault came (no leader, say): see the scenario's other properties \
+         first.",
+        move |run| {
+            let hit = run.trace.events.iter().find_map(|e| match &e.kind {
+                EventKind::Crash { node, .. } => Some((e.at, *node)),
+                EventKind::Partition { links, .. } => links.first().map(|l| (e.at, l.0)),
+                _ => None,
+            });
+            let Some((at, node)) = hit else { return Verdict::fails("the fault never struck") };
+            // Just before the fault: the picker chose among the events before it.
+            if picker(&run.trace, Time(at.as_micros().saturating_sub(1))) == Some(node) {
+                Verdict::Holds
+            } else {
+                Verdict::fails_at(at, format!("{node} was not {role} when the fault struck it"))
             }
         },
     )

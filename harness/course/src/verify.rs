@@ -74,6 +74,14 @@ fn scenario_names(root: &Path, package: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// Runs a lab's graded tests in `root` at the graded seeds and timing, every test to the end.
+fn graded_tests(root: &Path, package: &str) -> Result<Output, String> {
+    let mut cmd = in_root(cargo(), root);
+    cmd.args(["test", "--locked", "-p", package, "--test", "grading", "--no-fail-fast"]);
+    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    captured(cmd)
+}
+
 /// libtest's captured output of one test: the lines between `---- NAME stdout ----` and the
 /// next section.
 fn test_output<'a>(all: &'a str, test: &str) -> Option<&'a str> {
@@ -112,10 +120,7 @@ fn unfinished_prerequisite_proof(root: &Path, lab: &LabInfo, prev: &str) -> Vec<
     let Some(prev) = all.iter().find(|l| l.package == prev) else {
         return vec![format!("{} builds on {prev}, which is not a lab", lab.package)];
     };
-    let mut cmd = in_root(cargo(), root);
-    cmd.args(["test", "--locked", "-p", &lab.package, "--test", "grading", "--no-fail-fast"]);
-    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
-    let o = match captured(cmd) {
+    let o = match graded_tests(root, &lab.package) {
         Ok(o) => o,
         Err(e) => return vec![e],
     };
@@ -156,10 +161,7 @@ fn stub_proof_in(root: &Path, lab: &LabInfo) -> Vec<String> {
         Ok(n) => n,
         Err(e) => return vec![e],
     };
-    let mut cmd = in_root(cargo(), root);
-    cmd.args(["test", "--locked", "-p", &lab.package, "--test", "grading", "--no-fail-fast"]);
-    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
-    let o = match captured(cmd) {
+    let o = match graded_tests(root, &lab.package) {
         Ok(o) => o,
         Err(e) => return vec![e],
     };

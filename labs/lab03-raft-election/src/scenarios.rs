@@ -164,44 +164,12 @@ fn follower_picker() -> Picker<Raft> {
 
 /// Evidence that the node a picked fault hit was the leader when it struck.
 fn the_leader_was_hit(what: &'static str) -> Property<Raft> {
-    Property::new(
-        what,
-        "The scenario is about losing the leader, so on every seed the fault must strike the node \
-         acting as leader at that moment.",
-        "no leader when the fault came: see \"a leader within the bound\" first.",
-        |run: &Run<Raft>| {
-            let hit = run.trace.events.iter().find_map(|e| match &e.kind {
-                EventKind::Crash { node, .. } => Some((e.at, *node)),
-                EventKind::Partition { links, .. } => links.first().map(|l| (e.at, l.0)),
-                _ => None,
-            });
-            let Some((at, node)) = hit else { return Verdict::fails("the fault never struck") };
-            // Just before the fault: the picker chose among events before it.
-            if current_leader(&run.trace, Time(at.as_micros() - 1)) == Some(node) {
-                Verdict::Holds
-            } else {
-                Verdict::fails_at(at, format!("{node} was not the leader when the fault struck it"))
-            }
-        },
-    )
+    evidence::picked_fault_struck(what, "the leader", leader_picker())
 }
 
 /// Evidence that every node crashed, restarted and carried on.
-fn every_node_restarted() -> Property<Raft> {
-    Property::new(
-        "every node restarted and carried on",
-        "The scenario restarts the whole cluster, so on every seed every node must crash, restart, \
-         and then handle at least one message.",
-        "nodes that send nothing after a restart.",
-        |run: &Run<Raft>| {
-            for node in ids(run.nodes) {
-                if let Verdict::Fails { at, evidence } = (evidence::restarted(node).check)(run) {
-                    return Verdict::Fails { at, evidence };
-                }
-            }
-            Verdict::Holds
-        },
-    )
+fn every_node_restarted(nodes: usize) -> Property<Raft> {
+    evidence::all_restarted("every node restarted and carried on", ids(nodes))
 }
 
 /// Evidence that a scripted message reached node 0 after its restart.
@@ -473,7 +441,7 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             cast: Cast::Cluster,
             properties: {
                 let mut p = part_a(timing, d);
-                p.push(every_node_restarted());
+                p.push(every_node_restarted(5));
                 p
             },
             picker: None,

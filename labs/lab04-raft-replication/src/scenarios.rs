@@ -247,25 +247,7 @@ fn quiet_from(at: Time) -> Fault {
 
 /// Evidence that the picked fault struck the node acting as leader.
 fn the_leader_was_hit() -> Property<RaftKv> {
-    Property::new(
-        "the fault struck the leader",
-        "The scenario is about losing the leader, so on every seed the first crash or isolation \
-         must strike the node acting as leader at that moment.",
-        "no leader when the fault came: see the safety and progress properties first.",
-        |run: &Run<RaftKv>| {
-            let hit = run.trace.events.iter().find_map(|e| match &e.kind {
-                EventKind::Crash { node, .. } => Some((e.at, *node)),
-                EventKind::Partition { links, .. } => links.first().map(|l| (e.at, l.0)),
-                _ => None,
-            });
-            let Some((at, node)) = hit else { return Verdict::fails("the fault never struck") };
-            if current_leader(&run.trace, Time(at.as_micros() - 1)) == Some(node) {
-                Verdict::Holds
-            } else {
-                Verdict::fails_at(at, format!("{node} was not the leader when the fault struck it"))
-            }
-        },
-    )
+    evidence::picked_fault_struck("the fault struck the leader", "the leader", leader_picker())
 }
 
 /// Evidence that commands committed while the first server cut off or crashed was away, so it
@@ -429,20 +411,8 @@ fn churn(until: Time) -> DrawFaults {
 
 /// Evidence that every server crashed, restarted and carried on.
 fn every_server_restarted(servers: usize) -> Vec<Property<RaftKv>> {
-    vec![Property::new(
-        "every server restarted and carried on",
-        "The scenario restarts every server, so on every seed each must crash, restart, and then \
-         handle at least one message.",
-        "servers that send nothing after a restart.",
-        move |run: &Run<RaftKv>| {
-            for node in (0..servers as u32).map(NodeId) {
-                if let Verdict::Fails { at, evidence } = (evidence::restarted(node).check)(run) {
-                    return Verdict::Fails { at, evidence };
-                }
-            }
-            Verdict::Holds
-        },
-    )]
+    let all = (0..servers as u32).map(NodeId).collect();
+    vec![evidence::all_restarted("every server restarted and carried on", all)]
 }
 
 /// `faults`, then the network turns quiet at `at`.
