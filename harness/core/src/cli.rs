@@ -248,7 +248,8 @@ impl Lab {
             }
             "run" => {
                 if let Err(sentence) = self.check_prerequisite() {
-                    eprintln!("{sentence}");
+                    // "error:" as for any other refusal, so `course status` shows the sentence.
+                    eprintln!("error: {sentence}");
                     return Ok(ExitCode::from(1));
                 }
                 let scenarios = if f.all {

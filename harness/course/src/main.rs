@@ -104,7 +104,14 @@ fn status_row(lab: &LabInfo) -> Row {
                 .lines()
                 .find(|l| l.starts_with("error"))
                 .unwrap_or("the lab did not build or run; see `cargo run -p LAB -- list`");
-            row.compile_error = Some(first.replace("LAB", &lab.package));
+            // Exit 1 without results: the lab built and refused to run (a lab it builds on is
+            // unfinished). Any other failure is cargo's: the lab does not build.
+            match first.strip_prefix("error: ") {
+                Some(refusal) if output.status.code() == Some(1) => {
+                    row.first_failing = Some(refusal.to_string())
+                }
+                _ => row.compile_error = Some(first.replace("LAB", &lab.package)),
+            }
         }
     }
     row
