@@ -5,7 +5,7 @@ use crate::node::{NodeId, Protocol};
 use crate::scenario::{Property, Verdict};
 use crate::sim::{Picker, Run};
 use crate::time::{Duration, Time};
-use crate::trace::{DropReason, EventKind};
+use crate::trace::{DropReason, Envelope, EventKind};
 
 fn count<P: Protocol>(run: &Run<P>, pred: impl Fn(&EventKind<P>) -> bool) -> usize {
     run.trace.events.iter().filter(|e| pred(&e.kind)).count()
@@ -163,6 +163,39 @@ pub fn restarted<P: Protocol>(node: NodeId) -> Property<P> {
                 Verdict::Holds
             } else {
                 Verdict::fails(format!("{node} handled nothing after its restart"))
+            }
+        },
+    )
+}
+
+/// After `node`'s first restart, a message that `wanted` picks out was delivered to it: a
+/// scripted scenario's message came after the crash, as the script means it to.
+pub fn delivered_after_restart<P: Protocol>(
+    name: &'static str,
+    definition: &'static str,
+    node: NodeId,
+    wanted: fn(&Envelope<P::Msg>) -> bool,
+) -> Property<P> {
+    Property::new(
+        name,
+        definition,
+        "none: the script does it; report this if it fails.",
+        move |run| {
+            let restart = run.trace.events.iter().find_map(|e| match e.kind {
+                EventKind::Restart { node: x, .. } if x == node => Some(e.at),
+                _ => None,
+            });
+            let delivered = restart.is_some_and(|r| {
+                run.trace.events.iter().any(|e| {
+                    e.at > r
+                        && matches!(e.kind, EventKind::Deliver { msg }
+                        if run.trace.message(msg).to == node && wanted(run.trace.message(msg)))
+                })
+            });
+            if delivered {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("{node} got no such message after its restart"))
             }
         },
     )

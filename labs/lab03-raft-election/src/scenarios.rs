@@ -174,29 +174,12 @@ fn every_node_restarted(nodes: usize) -> Property<Raft> {
 
 /// Evidence that a scripted message reached node 0 after its restart.
 fn reached_after_restart() -> Property<Raft> {
-    Property::new(
+    evidence::delivered_after_restart(
         "the second request came after the restart",
         "The scenario forces a crash between two vote requests of one term, so the second must \
          reach n0 after it restarted.",
-        "none: the script sends it; report this if it fails.",
-        |run: &Run<Raft>| {
-            let restart = run.trace.events.iter().find_map(|e| match e.kind {
-                EventKind::Restart { node: NodeId(0), .. } => Some(e.at),
-                _ => None,
-            });
-            let delivered_after = restart.is_some_and(|r| {
-                run.trace.events.iter().any(|e| {
-                    e.at > r
-                        && matches!(e.kind, EventKind::Deliver { msg }
-                            if matches!(run.trace.message(msg).msg, Message::RequestVote { .. }))
-                })
-            });
-            if delivered_after {
-                Verdict::Holds
-            } else {
-                Verdict::fails("n0 got no request after its restart")
-            }
-        },
+        NodeId(0),
+        |m| matches!(m.msg, Message::RequestVote { .. }),
     )
 }
 

@@ -61,7 +61,7 @@ pub fn applied(trace: &Trace<RaftKv>) -> Vec<(Time, NodeId, u32, &Event)> {
 
 /// The command committed at each index, as first applied anywhere: index -> (time, node,
 /// command).
-fn committed(trace: &Trace<RaftKv>) -> BTreeMap<Index, (Time, NodeId, &str)> {
+pub fn committed(trace: &Trace<RaftKv>) -> BTreeMap<Index, (Time, NodeId, &str)> {
     let mut first = BTreeMap::new();
     for (at, node, _, event) in applied(trace) {
         if let Event::Applied { index, command, .. } = event {

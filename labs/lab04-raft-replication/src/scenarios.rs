@@ -344,13 +344,7 @@ fn old_leader_entries_overwritten() -> Property<RaftKv> {
             }) else {
                 return Verdict::fails("nobody was isolated");
             };
-            let committed: std::collections::BTreeMap<_, _> = properties::applied(&run.trace)
-                .into_iter()
-                .filter_map(|(_, _, _, e)| match e {
-                    Event::Applied { index, command, .. } => Some((*index, command.clone())),
-                    _ => None,
-                })
-                .collect();
+            let committed = properties::committed(&run.trace);
             let proposals: std::collections::BTreeMap<_, _> = harness::history::history(run)
                 .ops
                 .into_iter()
@@ -362,8 +356,9 @@ fn old_leader_entries_overwritten() -> Property<RaftKv> {
                     _ => None,
                 })
                 .collect();
-            let replaced =
-                proposals.iter().any(|(index, c)| committed.get(index).is_some_and(|won| won != c));
+            let replaced = proposals
+                .iter()
+                .any(|(index, c)| committed.get(index).is_some_and(|(_, _, won)| won != c));
             if replaced {
                 Verdict::Holds
             } else {
@@ -475,30 +470,12 @@ fn old_entry_replicated() -> Property<RaftKv> {
 
 /// Evidence that n0 acknowledged the scripted entry in one seed or another, and restarted.
 fn asked_after_restart() -> Property<RaftKv> {
-    Property::new(
+    evidence::delivered_after_restart(
         "n0 crashed in the AppendEntries handler and was asked for a vote after its restart",
         "The script crashes n0 inside its handling of n1's AppendEntries (after a random prefix \
          of its effects), restarts it, and then n2, whose log is empty, asks it for a vote.",
-        "none: the script does it; report this if it fails.",
-        |run: &Run<RaftKv>| {
-            let restart = run.trace.events.iter().find_map(|e| match e.kind {
-                EventKind::Restart { node: NodeId(0), .. } => Some(e.at),
-                _ => None,
-            });
-            let asked = restart.is_some_and(|r| {
-                run.trace.events.iter().any(|e| {
-                    e.at > r
-                        && matches!(e.kind, EventKind::Deliver { msg }
-                            if matches!(run.trace.message(msg).msg, crate::Message::RequestVote { .. })
-                                && run.trace.message(msg).from == NodeId(2))
-                })
-            });
-            if asked {
-                Verdict::Holds
-            } else {
-                Verdict::fails("n2's request did not reach n0 after its restart")
-            }
-        },
+        NodeId(0),
+        |m| m.from == NodeId(2) && matches!(m.msg, crate::Message::RequestVote { .. }),
     )
 }
 
