@@ -410,6 +410,32 @@ fn every_server_restarted(servers: usize) -> Vec<Property<RaftKv>> {
     vec![evidence::all_restarted("every server restarted and carried on", all)]
 }
 
+/// Evidence that exactly `count` servers crashed, and each restarted and carried on (for a
+/// scenario whose crashed servers are drawn from the seed).
+fn crashed_servers_restarted(count: usize) -> Property<RaftKv> {
+    Property::new(
+        "the crashed servers restarted and carried on",
+        "The scenario crashes servers drawn from the seed, so on every seed exactly that many \
+         must crash, and each must restart and then handle at least one message.",
+        "servers that send nothing after a restart.",
+        move |run: &Run<RaftKv>| {
+            let crashed: std::collections::BTreeSet<NodeId> = run
+                .trace
+                .events
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EventKind::Crash { node, .. } => Some(node),
+                    _ => None,
+                })
+                .collect();
+            if crashed.len() != count {
+                return Verdict::fails(format!("{} servers crashed, not {count}", crashed.len()));
+            }
+            (evidence::all_restarted("", crashed.into_iter().collect()).check)(run)
+        },
+    )
+}
+
 /// `faults`, then the network turns quiet at `at`.
 fn then_quiet(mut faults: Vec<Fault>, at: Time) -> Vec<Fault> {
     faults.push(quiet_from(at));
@@ -887,6 +913,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                     })
                     .collect()
             }),
+            properties: vec![crashed_servers_restarted(2)],
             ..spec(
                 "restart_minority",
                 "B",
