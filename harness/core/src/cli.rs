@@ -13,7 +13,8 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  list                                       the scenarios: name, part, points, what each checks
+  list [--json]                              the scenarios: name, part, points, what each checks
+                                             (--json: also graded seeds and properties)
   run SCENARIO [--seed N | --seeds K] [--json]
                                              run one scenario on its graded seeds, one seed, or
                                              seeds 1..=K, and print the report
@@ -23,6 +24,31 @@ usage:
                                              one run's trace: every event as text or JSON
                                              lines, or a space-time diagram (html, needs
                                              --out); TIME is like 1.5s, 250ms or 900us";
+
+/// One scenario as `list --json` describes it: what tools (the course's grader and bug proof)
+/// need to know without running it.
+#[derive(serde::Serialize)]
+struct Listed {
+    name: &'static str,
+    part: &'static str,
+    points: u32,
+    summary: &'static str,
+    graded_seeds: u64,
+    properties: Vec<&'static str>,
+}
+
+impl Listed {
+    fn of(s: &dyn Graded) -> Listed {
+        Listed {
+            name: s.name(),
+            part: s.part(),
+            points: s.points(),
+            summary: s.summary(),
+            graded_seeds: s.graded_seeds(),
+            properties: s.property_names(),
+        }
+    }
+}
 
 /// Why a command stopped early.
 #[derive(Debug)]
@@ -82,6 +108,7 @@ impl Flags {
             ("--around-violation", self.around_violation),
         ];
         let allowed: &[&str] = match command {
+            "list" => &["--json"],
             "run" => &["--seed", "--seeds", "--json", "--all"],
             "trace" => {
                 &["--seed", "--format", "--out", "--node", "--from", "--to", "--around-violation"]
@@ -236,6 +263,17 @@ impl Lab {
             "list" => {
                 if let Some(extra) = f.positional.first() {
                     return Err(usage(format!("list takes no arguments, but got {extra:?}")));
+                }
+                if f.json {
+                    let rows: Vec<Listed> =
+                        self.scenarios.iter().map(|s| Listed::of(s.as_ref())).collect();
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(&rows).expect("rows serialize")
+                    )
+                    .map_err(io)?;
+                    return Ok(ExitCode::SUCCESS);
                 }
                 let width = self.scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
                 for s in &self.scenarios {

@@ -278,6 +278,8 @@ pub trait Graded: Send + Sync {
     fn graded_seeds(&self) -> u64;
     /// How many processes.
     fn node_count(&self) -> usize;
+    /// The names of the properties it grades, in report order (the harness's two first).
+    fn property_names(&self) -> Vec<&'static str>;
     /// Runs the seeds and reports.
     fn evaluate(&self, lab: &str, seeds: Vec<u64>) -> crate::report::Report;
     /// One seed's trace, filtered, as text, JSON lines or an HTML diagram; `around_violation`
@@ -317,6 +319,13 @@ impl<P: Protocol> Graded for Arc<Scenario<P>> {
 
     fn node_count(&self) -> usize {
         self.nodes
+    }
+
+    fn property_names(&self) -> Vec<&'static str> {
+        [RUN_COMPLETES, REPLAYS_IDENTICALLY]
+            .into_iter()
+            .chain(self.properties.iter().map(|p| p.name))
+            .collect()
     }
 
     fn evaluate(&self, lab: &str, seeds: Vec<u64>) -> crate::report::Report {

@@ -106,3 +106,140 @@ pub fn list_files(dir: &Path) -> io::Result<Vec<String>> {
     out.sort();
     Ok(out)
 }
+
+/// Lets `copy`, a copy of the repository at `origin`, reuse `origin`'s build instead of
+/// compiling everything again: seeds `copy/target/debug` with `origin/target/debug` (less its
+/// incremental caches), then gives each file of `copy` that is byte for byte the file at the same
+/// path in `origin` that file's modification time, and every other file the present time.
+///
+/// Cargo rebuilds a package when one of its sources is newer than its last build, and trusts the
+/// build otherwise. After this, a file that matches the original is exactly as old as it was when
+/// the seeded build was judged, and a file that differs is newer than any seeded build, so only
+/// the packages whose files differ (and those that depend on them) compile again. A copy must
+/// build into its own target: two trees of the same workspace in one target would each take the
+/// other's build for their own.
+pub fn share_build(origin: &Path, copy: &Path) -> Result<(), String> {
+    let fail = |e: io::Error| {
+        format!("cannot share {}'s build with {}: {e}", origin.display(), copy.display())
+    };
+    let seeded = copy.join("target").join("debug");
+    if seeded.exists() {
+        std::fs::remove_dir_all(&seeded).map_err(fail)?;
+    }
+    let built = origin.join("target").join("debug");
+    if built.is_dir() {
+        copy_keeping_times(&built, &seeded, &|rel| {
+            rel == Path::new("incremental") || rel == Path::new(".cargo-lock")
+        })
+        .map_err(fail)?;
+    }
+    #[allow(clippy::disallowed_methods)] // a file's age for cargo, not a simulated node's clock
+    let now = std::time::SystemTime::now();
+    align_times(origin, copy, copy, now).map_err(fail)
+}
+
+/// Copies the tree `from` to `to`, every file with its modification time, skipping the paths
+/// (relative to `from`) that `skip` names.
+fn copy_keeping_times(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> io::Result<()> {
+    fn walk(base: &Path, dir: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path.strip_prefix(base).expect("walked paths are under the base");
+            if skip(rel) {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                std::fs::create_dir_all(to.join(rel))?;
+                walk(base, &path, to, skip)?;
+            } else if kind.is_file() {
+                std::fs::copy(&path, to.join(rel))?;
+                let modified = entry.metadata()?.modified()?;
+                std::fs::File::open(to.join(rel))?.set_modified(modified)?;
+            }
+        }
+        Ok(())
+    }
+    std::fs::create_dir_all(to)?;
+    walk(from, from, to, skip)
+}
+
+/// Sets the modification time of every file under `dir` (a folder of `copy`, skipping `target`
+/// and `.git`): the original's, where the file at the same path in `origin` has the same bytes;
+/// `now` otherwise.
+fn align_times(
+    origin: &Path,
+    copy: &Path,
+    dir: &Path,
+    now: std::time::SystemTime,
+) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            align_times(origin, copy, &path, now)?;
+        } else if kind.is_file() {
+            let original =
+                origin.join(path.strip_prefix(copy).expect("walked paths are in the copy"));
+            let same = std::fs::read(&original)
+                .is_ok_and(|bytes| std::fs::read(&path).is_ok_and(|b| b == bytes));
+            let time = if same { std::fs::metadata(&original)?.modified()? } else { now };
+            std::fs::File::open(&path)?.set_modified(time)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn write_aged(path: &Path, text: &str, age_secs: u64) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 - age_secs);
+        std::fs::File::open(path).unwrap().set_modified(then).unwrap();
+    }
+
+    fn modified(path: &Path) -> SystemTime {
+        std::fs::metadata(path).unwrap().modified().unwrap()
+    }
+
+    #[test]
+    fn a_copy_keeps_the_age_of_what_it_shares_and_is_newer_where_it_differs() {
+        let dir = std::env::temp_dir().join(format!("course-share-build-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (origin, copy) = (dir.join("origin"), dir.join("copy"));
+        write_aged(&origin.join("src/same.rs"), "fn a() {}", 300);
+        write_aged(&origin.join("src/edited.rs"), "fn b() {}", 300);
+        // The build is newer than the sources it was made from.
+        write_aged(&origin.join("target/debug/deps/liba.rlib"), "built", 100);
+        write_aged(&origin.join("target/debug/.fingerprint/a/dep-lib-a"), "fp", 100);
+        write_aged(&origin.join("target/debug/incremental/a/cache"), "big", 100);
+        copy_tree(&origin, &copy, &|_| false).unwrap();
+        std::fs::write(copy.join("src/edited.rs"), "fn b() { changed() }").unwrap();
+        write_aged(&copy.join("target/debug/stale"), "from an earlier copy", 50);
+
+        share_build(&origin, &copy).unwrap();
+
+        assert_eq!(modified(&copy.join("src/same.rs")), modified(&origin.join("src/same.rs")));
+        let build = modified(&origin.join("target/debug/deps/liba.rlib"));
+        assert!(modified(&copy.join("src/edited.rs")) > build, "a changed file must look newer");
+        for seeded in ["deps/liba.rlib", ".fingerprint/a/dep-lib-a"] {
+            let (ours, theirs) =
+                (copy.join("target/debug").join(seeded), origin.join("target/debug").join(seeded));
+            assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+            assert_eq!(modified(&ours), modified(&theirs), "{seeded} keeps its age");
+        }
+        assert!(!copy.join("target/debug/incremental").exists(), "caches are not copied");
+        assert!(!copy.join("target/debug/stale").exists(), "an earlier seed is replaced");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

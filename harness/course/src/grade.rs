@@ -7,7 +7,7 @@
 
 use crate::cargo;
 use crate::files;
-use crate::labs::{self, LabInfo};
+use crate::labs::{self, LabInfo, ListedScenario};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,28 +44,16 @@ pub struct Grade {
 
 /// The scenarios of a lab and their points, from the `list` command of the pristine copy's
 /// own (stub) package, which always compiles: the same version of the lab that grades.
-fn rubric(work: &Path, target: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
+fn rubric(work: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
     let out = cargo()
-        .args(["run", "--quiet", "-p", &lab.package, "--", "list"])
+        .args(["run", "--quiet", "-p", &lab.package, "--", "list", "--json"])
         .current_dir(work)
-        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TARGET_DIR", work.join("target"))
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("`cargo run -p {} -- list` failed", lab.package));
-    }
-    let mut rubric = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        // name, "part", part, points, "points", summary...
-        if let (Some(name), Some(points)) = (words.first(), words.get(3)) {
-            rubric.push((
-                name.to_string(),
-                points.parse().map_err(|_| format!("cannot read the rubric line {line:?}"))?,
-            ));
-        }
-    }
-    Ok(rubric)
+    let listed: Vec<ListedScenario> = serde_json::from_slice(&out.stdout)
+        .map_err(|_| format!("`cargo run -p {} -- list --json` failed", lab.package))?;
+    Ok(listed.into_iter().map(|s| (s.name, s.points)).collect())
 }
 
 /// Outcomes of libtest's tests in `cargo test` output: name -> passed.
@@ -108,9 +96,9 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
             lab.files.join(", ")
         );
     }
-    // A fixed place, so that successive gradings rebuild only what changed.
-    let place = root.join("target").join("grading");
-    let work = place.join("workspace");
+    // The copy reuses the repository's own build (`target/debug`) for every package it does
+    // not change, so a grading compiles the lab and what depends on it, not the harness.
+    let work = root.join("target").join("grading");
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
@@ -122,7 +110,8 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     if lab.solution.is_some() {
         labs::lay_prerequisite(&work, lab)?;
     }
-    let rubric = rubric(&work, &place.join("target"), lab)?;
+    files::share_build(root, &work)?;
+    let rubric = rubric(&work, lab)?;
     for f in &lab.files {
         let to: PathBuf = work.join(&lab.dir).join(f);
         std::fs::copy(submission.join(f), &to)
@@ -132,7 +121,7 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     let out = cargo()
         .args(["test", "-p", &lab.package, "--test", "grading", "--no-fail-fast"])
         .current_dir(&work)
-        .env("CARGO_TARGET_DIR", place.join("target"))
+        .env("CARGO_TARGET_DIR", work.join("target"))
         .env("INSTA_UPDATE", "no")
         .env_remove("COURSE_SEEDS")
         .env_remove("COURSE_TIMING")

@@ -128,6 +128,17 @@ impl LabInfo {
     }
 }
 
+/// One scenario as the lab CLI's `list --json` describes it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ListedScenario {
+    /// The scenario.
+    pub name: String,
+    /// Points it is worth.
+    pub points: u32,
+    /// The properties it grades, in report order.
+    pub properties: Vec<String>,
+}
+
 /// One scenario's result, as the lab CLI's `run --all --json` prints it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ScenarioResult {

@@ -35,9 +35,9 @@ usage: cargo run -p course -- COMMAND
                                grade a student's files (DIR holds the lab's files, e.g.
                                src/link.rs) in a pristine copy of the repository
   handout --out DIR            write the students' copy of the course into a new folder
-  verify                       the project's own tests (what CI runs): formatting, lints, the
+  verify [--lab NN]            the project's own tests (what CI runs): formatting, lints, the
                                harness, every solution, light builds, the stub, handout,
-                               grading and bug proofs, the benches
+                               grading and bug proofs, the benches; --lab NN: one lab's proofs
   check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
                                whether each history (a Jepsen etcd or EDN log, or the harness's
                                JSON lines) is linearizable; --html draws each one as a web page;
@@ -196,8 +196,12 @@ fn main() -> ExitCode {
         Some("status") => status(&args[1..]),
         Some("grade") => grade::command(&args[1..]),
         Some("handout") => handout::command(&args[1..]),
-        Some("verify") if args.len() == 1 => verify::run(),
-        Some("verify") => Err(format!("verify takes no arguments, but got {:?}", args[1])),
+        Some("verify") => match &args[1..] {
+            [] => verify::run(None),
+            [flag, number] if flag == "--lab" => verify::run(Some(number)),
+            [flag] if flag == "--lab" => Err("--lab needs a lab number, such as --lab 04".into()),
+            [other, ..] => Err(format!("verify takes only --lab NN, but got {other:?}")),
+        },
         Some("check-history") => check_history::run(&args[1..]),
         Some(other) => Err(format!(
             "unknown command {other:?}; the commands are status, grade, handout, verify and \

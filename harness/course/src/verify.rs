@@ -13,16 +13,27 @@
 //! 8. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
 //!    property it names fail;
 //! 9. the benches compile.
+//!
+//! `verify --lab NN` runs one lab's proofs only (its solution's tests, both timing extremes, the
+//! light build, the stub, grading and bug proofs). The summary is a table of the stages with
+//! their wall times.
+//!
+//! Copies of the repository (the handout, a lab laid over the solution it builds on, the bug
+//! proof's scratch trees) reuse the repository's build through [`files::share_build`], so each
+//! compiles only the packages whose files differ.
 
 use crate::cargo;
-use crate::labs::{self, LabInfo, ScenarioResult};
+use crate::files;
+use crate::labs::{self, LabInfo, ListedScenario, ScenarioResult};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 struct Step {
     name: String,
     problems: Vec<String>,
+    took: Duration,
 }
 
 fn header(name: &str) {
@@ -47,17 +58,30 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// A cargo command run in `root`. A copy of the repository (the exported handout, or a copy
-/// with an earlier lab's solution laid in) builds into a folder of its own under the real
-/// repository's `target`, kept between runs. Copies never share one: their crates have the same
-/// names and different sources, and cargo would take one copy's build for the other's.
+/// A cargo command run in `root`, a tree of this workspace: the repository, or a copy of it (the
+/// exported handout, a copy with an earlier lab's solution laid in, a bug's scratch tree). Each
+/// tree builds into its own `target`: trees with the same crates and different sources would
+/// take each other's builds for their own.
 fn in_root(mut cmd: Command, root: &Path) -> Command {
-    cmd.current_dir(root);
-    if root != labs::root() {
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        cmd.env("CARGO_TARGET_DIR", labs::root().join("target").join(format!("{name}-target")));
-    }
+    cmd.current_dir(root).env("CARGO_TARGET_DIR", root.join("target"));
     cmd
+}
+
+/// Replaces `dest` with a copy of the tree at `origin` (less its `target` and `.git`), changed by
+/// `change`, that reuses `origin`'s build for every package whose files it did not change.
+fn copy_sharing_build(
+    origin: &Path,
+    dest: &Path,
+    change: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
+    if dest.exists() {
+        std::fs::remove_dir_all(dest)
+            .map_err(|e| format!("cannot clear {}: {e}", dest.display()))?;
+    }
+    files::copy_tree(origin, dest, &|_| false)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", origin.display(), dest.display()))?;
+    change(dest)?;
+    files::share_build(origin, dest)
 }
 
 /// The scenario names of a package, from its `list` command.
@@ -97,13 +121,8 @@ fn stub_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
     // As it stands (the earlier lab a stub too), the tests must say to finish that lab first;
     // with the earlier lab's solution laid in a copy, the stub proof must hold as for any lab.
     let mut problems = unfinished_prerequisite_proof(root, lab, prev);
-    let copy = labs::root().join("target").join(format!("stub-proof-{}", lab.package));
-    let prepared = std::fs::remove_dir_all(&copy)
-        .or_else(|e| if copy.exists() { Err(e) } else { Ok(()) })
-        .and_then(|()| crate::files::copy_tree(root, &copy, &|_| false))
-        .map_err(|e| format!("cannot copy the repository to {}: {e}", copy.display()))
-        .and_then(|()| labs::lay_prerequisite(&copy, lab));
-    match prepared {
+    let copy = root.join("target").join(format!("stub-proof-{}", lab.package));
+    match copy_sharing_build(root, &copy, |copy| labs::lay_prerequisite(copy, lab)) {
         Ok(()) => problems.extend(stub_proof_in(&copy, lab)),
         Err(e) => problems.push(e),
     }
@@ -233,15 +252,19 @@ fn light_build(root: &Path, lab: &LabInfo) -> Vec<String> {
     }
 }
 
-/// A classic bug: its patch file, the sentence that describes it, the property it must break.
+/// A classic bug: its patch, the solution it patches, the property it must break.
 #[derive(Debug)]
 struct Bug {
+    /// The patch file's name without `.patch`.
+    name: String,
     patch: PathBuf,
+    /// The solution package it patches.
+    solution: String,
     rejected_by: String,
     every_scenario: bool,
 }
 
-fn read_bug(patch: &Path) -> Result<Bug, String> {
+fn read_bug(patch: &Path, solution: &str) -> Result<Bug, String> {
     let text = std::fs::read_to_string(patch)
         .map_err(|e| format!("cannot read {}: {e}", patch.display()))?;
     let field = |name: &str| {
@@ -256,127 +279,193 @@ fn read_bug(patch: &Path) -> Result<Bug, String> {
         return Err(format!("{} has no `Bug:` line describing the bug", patch.display()));
     }
     let every_scenario = field("Fails:").is_some_and(|v| v == "every scenario");
-    Ok(Bug { patch: patch.to_path_buf(), rejected_by, every_scenario })
+    Ok(Bug {
+        name: patch.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+        patch: patch.to_path_buf(),
+        solution: solution.to_string(),
+        rejected_by,
+        every_scenario,
+    })
 }
 
-/// A scratch workspace holding only a copy of the solution; everything else it depends on is
-/// the original, by absolute path, so those crates compile once for every bug.
-fn scratch_workspace(root: &Path, solution_dir: &Path, scratch: &Path) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("cannot prepare {}: {e}", scratch.display());
-    if scratch.exists() {
-        std::fs::remove_dir_all(scratch).map_err(io)?;
-    }
-    let rel =
-        solution_dir.strip_prefix(root).map_err(|_| "the solution is outside the repository")?;
-    crate::files::copy_tree(solution_dir, &scratch.join(rel), &|_| false).map_err(io)?;
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(io)?;
-    let root_text = root.display().to_string();
-    let mut out = String::new();
-    for line in manifest.lines() {
-        if line.trim_start().starts_with("members") {
-            out.push_str(&format!("members = [\"{}\"]\n", rel.display()));
-        } else {
-            out.push_str(&line.replace("path = \"", &format!("path = \"{root_text}/")));
-            out.push('\n');
-        }
-    }
-    std::fs::write(scratch.join("Cargo.toml"), out).map_err(io)?;
-    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).map_err(io)?;
-    Ok(())
-}
-
-fn bug_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
-    let Some((solution, solution_dir)) = &lab.solution else { return Vec::new() };
-    let bugs_dir = solution_dir.join("bugs");
-    let mut patches: Vec<PathBuf> = match std::fs::read_dir(&bugs_dir) {
+/// A lab's classic bugs, from its solution's `bugs/` folder, in name order.
+fn lab_bugs(lab: &LabInfo) -> Result<Vec<Bug>, Vec<String>> {
+    let Some((solution, solution_dir)) = &lab.solution else { return Ok(Vec::new()) };
+    let mut patches: Vec<PathBuf> = match std::fs::read_dir(solution_dir.join("bugs")) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return vec![format!("{solution} has no bugs/ folder of classic bugs")],
+        Err(_) => return Err(vec![format!("{solution} has no bugs/ folder of classic bugs")]),
     };
     patches.retain(|p| p.extension().is_some_and(|e| e == "patch"));
     patches.sort();
-    let mut problems = Vec::new();
-    let target = root.join("target").join("bug-proofs");
-    for patch in patches {
-        let bug = match read_bug(&patch) {
-            Ok(b) => b,
-            Err(e) => {
-                problems.push(e);
-                continue;
-            }
-        };
-        let name = patch.file_stem().unwrap_or_default().to_string_lossy().to_string();
-        let scratch = std::env::temp_dir().join(format!("course-bug-proof-{solution}-{name}"));
-        if let Err(e) = scratch_workspace(root, solution_dir, &scratch) {
-            problems.push(e);
-            continue;
-        }
-        let mut apply = Command::new("git");
-        apply.args(["apply", "--whitespace=nowarn"]).arg(&bug.patch).current_dir(&scratch);
-        match captured(apply) {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                problems.push(format!("{name}: the patch no longer applies:\n{}", text(&o)));
-                continue;
-            }
-            Err(e) => {
-                problems.push(e);
-                continue;
-            }
-        }
-        // The scratch lock file must change (the lab crates become outside path dependencies),
-        // so `--locked` cannot hold; every package is already downloaded, so resolve offline.
-        let mut run = cargo();
-        run.current_dir(&scratch)
-            .env("CARGO_TARGET_DIR", &target)
-            .env_remove("COURSE_SEEDS")
-            .env_remove("COURSE_TIMING")
-            .args(["run", "--quiet", "--offline", "-p", solution, "--", "run", "--all", "--json"]);
-        let o = match captured(run) {
-            Ok(o) => o,
-            Err(e) => {
-                problems.push(e);
-                continue;
-            }
-        };
-        let results: Vec<ScenarioResult> = match serde_json::from_slice(&o.stdout) {
-            Ok(r) => r,
-            Err(_) => {
-                problems.push(format!(
-                    "{name}: the bugged solution did not build or run:\n{}",
-                    text(&o)
-                ));
-                continue;
-            }
-        };
-        let rejecting: Vec<&str> = results
-            .iter()
-            .filter(|r| {
-                r.properties.iter().any(|p| p.name == bug.rejected_by && p.failed_seeds > 0)
-            })
-            .map(|r| r.scenario.as_str())
-            .collect();
-        let surviving: Vec<&str> =
-            results.iter().filter(|r| r.passed()).map(|r| r.scenario.as_str()).collect();
-        if rejecting.is_empty() {
-            problems.push(format!(
-                "{solution} bug {name}: no scenario failed on \"{}\" (a bug must be rejected by \
-                 the property it names, not by a panic or a budget)",
-                bug.rejected_by
-            ));
-        } else if bug.every_scenario && !surviving.is_empty() {
-            problems.push(format!(
-                "{solution} bug {name}: must fail every scenario, but passed {}",
-                surviving.join(", ")
-            ));
-        } else {
-            say!(
-                "{solution} bug {name}: rejected by \"{}\" in {}",
-                bug.rejected_by,
-                rejecting.join(", ")
-            );
-        }
-        let _ = std::fs::remove_dir_all(&scratch);
+    let (bugs, problems): (Vec<_>, Vec<_>) =
+        patches.iter().map(|p| read_bug(p, solution)).partition(Result::is_ok);
+    if problems.is_empty() {
+        Ok(bugs.into_iter().map(Result::unwrap).collect())
+    } else {
+        Err(problems.into_iter().map(|e| e.unwrap_err()).collect())
     }
+}
+
+/// Runs a cargo-built program's command and reads its JSON output.
+fn json_of<T: serde::de::DeserializeOwned>(mut cmd: Command, what: &str) -> Result<T, String> {
+    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    let o = captured(cmd)?;
+    serde_json::from_slice(&o.stdout).map_err(|_| format!("{what} gave no results:\n{}", text(&o)))
+}
+
+/// Which scenarios a bug must be tried on, in rubric order: every one for a bug that must fail
+/// them all; otherwise those that grade the property it names.
+fn scenarios_for<'a>(bug: &Bug, listed: &'a [ListedScenario]) -> Vec<&'a ListedScenario> {
+    listed
+        .iter()
+        .filter(|s| bug.every_scenario || s.properties.contains(&bug.rejected_by))
+        .collect()
+}
+
+/// Whether a scenario's result is the named property rejecting the bug.
+fn rejects(result: &ScenarioResult, property: &str) -> bool {
+    result.properties.iter().any(|p| p.name == property && p.failed_seeds > 0)
+}
+
+/// What a bug's proof says when its patch would not come back out of the scratch tree.
+const NOT_REVERTED: &str = "the patch does not come back out";
+
+/// Proves one bug in `tree` (a scratch copy of the repository that shares the repository's
+/// build): applies it, builds its solution, runs the scenarios that grade its property until one
+/// rejects it through that property, and takes it back out. `Ok` holds the sentence for the log.
+fn prove_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> {
+    let git = |reverse: bool| {
+        let mut apply = Command::new("git");
+        apply.args(["apply", "--whitespace=nowarn"]);
+        if reverse {
+            apply.arg("-R");
+        }
+        // The tree lies inside the repository's own `target`: git must not take the paths in the
+        // patch as the repository's.
+        apply.arg(&bug.patch).current_dir(tree);
+        apply.env("GIT_CEILING_DIRECTORIES", tree.parent().unwrap_or(tree));
+        apply
+    };
+    match captured(git(false))? {
+        o if o.status.success() => {}
+        o => return Err(format!("the patch no longer applies:\n{}", text(&o))),
+    }
+    let proved = try_bug(tree, bug, build);
+    let reverted = captured(git(true))?;
+    if !reverted.status.success() {
+        return Err(format!("{NOT_REVERTED}:\n{}", text(&reverted)));
+    }
+    proved
+}
+
+fn try_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> {
+    let solution = &bug.solution;
+    let mut compile = in_root(cargo(), tree);
+    compile.args(["build", "--locked", "--quiet", "-p", solution, "--bin", solution]);
+    // One build at a time: each uses both cores, and two at once would only take turns.
+    let built = {
+        let _turn = build.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        captured(compile)?
+    };
+    if !built.status.success() {
+        return Err(format!("the bugged solution does not build:\n{}", text(&built)));
+    }
+    let binary = tree
+        .join("target")
+        .join("debug")
+        .join(format!("{solution}{}", std::env::consts::EXE_SUFFIX));
+    let program = |args: &[&str]| {
+        let mut cmd = Command::new(&binary);
+        cmd.args(args).current_dir(tree);
+        cmd
+    };
+    let listed: Vec<ListedScenario> = json_of(program(&["list", "--json"]), "`list --json`")?;
+    let tried = scenarios_for(bug, &listed);
+    if tried.is_empty() {
+        return Err(format!("no scenario grades \"{}\", the property it names", bug.rejected_by));
+    }
+    let mut rejecting = Vec::new();
+    let mut surviving = Vec::new();
+    for scenario in tried {
+        let results: Vec<ScenarioResult> = json_of(
+            program(&["run", &scenario.name, "--json"]),
+            &format!("the bugged solution's `run {}`", scenario.name),
+        )?;
+        for r in &results {
+            if rejects(r, &bug.rejected_by) {
+                rejecting.push(r.scenario.clone());
+            } else if r.passed() {
+                surviving.push(r.scenario.clone());
+            }
+        }
+        if !rejecting.is_empty() && !bug.every_scenario {
+            break;
+        }
+    }
+    if rejecting.is_empty() {
+        Err(format!(
+            "no scenario failed on \"{}\" (a bug must be rejected by the property it names, \
+             not by a panic or a budget)",
+            bug.rejected_by
+        ))
+    } else if bug.every_scenario && !surviving.is_empty() {
+        Err(format!("must fail every scenario, but passed {}", surviving.join(", ")))
+    } else {
+        Ok(format!("rejected by \"{}\" in {}", bug.rejected_by, rejecting.join(", ")))
+    }
+}
+
+/// Proves every bug of `labs`, on as many workers as there are cores. Each worker has its own
+/// scratch copy of the repository, sharing the repository's build, so a bug compiles only its
+/// solution; one worker's runs overlap the other's build.
+fn bug_proof(root: &Path, labs: &[LabInfo]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut bugs = Vec::new();
+    for lab in labs {
+        match lab_bugs(lab) {
+            Ok(b) => bugs.extend(b),
+            Err(p) => problems.extend(p),
+        }
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bugs.len());
+    let queue = Mutex::new(bugs.iter());
+    let build = Mutex::new(());
+    let found = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for w in 0..workers {
+            let (queue, build, found) = (&queue, &build, &found);
+            scope.spawn(move || {
+                let tree = root.join("target").join(format!("bug-proof-{w}"));
+                // Made before the first bug, and made anew after a patch fails to come out.
+                let mut tree_is_clean = false;
+                let next = || queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                while let Some(bug) = next() {
+                    let outcome = if tree_is_clean {
+                        Ok(())
+                    } else {
+                        copy_sharing_build(root, &tree, |_| Ok(()))
+                    }
+                    .and_then(|()| {
+                        tree_is_clean = true;
+                        prove_bug(&tree, bug, build)
+                    });
+                    match outcome {
+                        Ok(sentence) => say!("{} bug {}: {sentence}", bug.solution, bug.name),
+                        Err(e) => {
+                            if e.starts_with(NOT_REVERTED) {
+                                tree_is_clean = false;
+                            }
+                            let problem = format!("{} bug {}: {e}", bug.solution, bug.name);
+                            found.lock().unwrap_or_else(|p| p.into_inner()).push(problem);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    found.sort();
+    problems.extend(found);
     problems
 }
 
@@ -390,7 +479,9 @@ fn handout_proof(root: &Path, all: &[LabInfo]) -> Vec<String> {
             return vec![format!("cannot clear {}: {e}", copy.display())];
         }
     }
-    if let Err(e) = crate::handout::export(root, &copy) {
+    if let Err(e) =
+        crate::handout::export(root, &copy).and_then(|_| files::share_build(root, &copy))
+    {
         return vec![e];
     }
     let mut problems = Vec::new();
@@ -468,87 +559,156 @@ fn grading_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
     problems
 }
 
-/// Runs every step and reports; exit 1 if any proof failed.
-#[allow(clippy::disallowed_methods)] // how long verification took, for the log
-pub fn run() -> Result<ExitCode, String> {
-    let started = Instant::now();
-    let root = labs::root();
-    let all = labs::discover(&root)?;
-    let mut steps: Vec<Step> = Vec::new();
-    let mut step = |name: &str, problems: Vec<String>| {
-        steps.push(Step { name: name.to_string(), problems });
-    };
+/// The stages run so far, each with its problems and how long it took.
+struct Stages {
+    done: Vec<Step>,
+    started: Instant,
+}
 
-    header("formatting");
-    let mut fmt = in_root(cargo(), &root);
-    fmt.args(["fmt", "--all", "--", "--check"]);
-    step("formatting (cargo fmt --check)", shown(fmt, "cargo fmt --check"));
-
-    header("lints");
-    let mut clippy = in_root(cargo(), &root);
-    clippy.args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-    step("lints (cargo clippy -D warnings)", shown(clippy, "cargo clippy"));
-
-    header("tests: the harness, the course tool and every solution");
-    let mut test = in_root(cargo(), &root);
-    test.args(["test", "--locked", "--workspace"]);
-    for lab in &all {
-        test.args(["--exclude", &lab.package]);
+impl Stages {
+    /// Runs one stage under its heading and records it.
+    #[allow(clippy::disallowed_methods)] // how long a stage took, for the log: never graded
+    fn run(&mut self, heading: &str, name: &str, stage: impl FnOnce() -> Vec<String>) {
+        header(heading);
+        let began = Instant::now();
+        let problems = stage();
+        self.done.push(Step { name: name.to_string(), problems, took: began.elapsed() });
     }
-    test.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
-    step("tests", shown(test, "cargo test"));
 
-    header("every solution at both ends of its timing ranges");
-    let mut problems = Vec::new();
-    for (solution, _) in all.iter().filter_map(|l| l.solution.as_ref()) {
-        for end in ["min", "max"] {
-            let mut t = in_root(cargo(), &root);
-            t.args(["test", "--locked", "-p", solution, "--test", "grading"]);
-            t.env("COURSE_TIMING", end).env_remove("COURSE_SEEDS");
-            problems.extend(shown(t, &format!("{solution} with COURSE_TIMING={end}")));
-        }
-    }
-    step("solutions at the timing extremes", problems);
-
-    header("light student builds: no lab depends on tokio or criterion");
-    let problems = all.iter().flat_map(|l| light_build(&root, l)).collect();
-    step("light student builds", problems);
-
-    header("stub proof: every stub compiles and fails every graded test, naming its file");
-    let problems = all.iter().flat_map(|l| stub_proof(&root, l)).collect();
-    step("stub proof", problems);
-
-    header("handout proof: the students' copy builds, and its README's commands hold");
-    step("handout proof", handout_proof(&root, &all));
-
-    header("grading proof: solutions graded as submissions earn every point, stubs none");
-    step("grading proof", all.iter().flat_map(|l| grading_proof(&root, l)).collect());
-
-    header("bug proof: every classic bug is rejected by the property it names");
-    let problems = all.iter().flat_map(|l| bug_proof(&root, l)).collect();
-    step("bug proof", problems);
-
-    header("benches compile");
-    let mut bench = in_root(cargo(), &root);
-    bench.args(["bench", "--locked", "--workspace", "--no-run"]);
-    step("benches compile", shown(bench, "cargo bench --no-run"));
-
-    say!("\n==== verify: summary ({} s) ====", started.elapsed().as_secs());
-    let mut failed = 0;
-    for s in &steps {
-        if s.problems.is_empty() {
-            say!("  ok    {}", s.name);
-        } else {
-            failed += 1;
-            say!("  FAIL  {}", s.name);
+    /// The summary table: each stage, its wall time and its verdict, with every problem below
+    /// its stage; exit 1 if any stage failed.
+    fn summary(self) -> ExitCode {
+        let width = self.done.iter().map(|s| s.name.len()).max().unwrap_or(0).max(5);
+        say!("\n==== verify: summary ====");
+        say!("  {:<width$}  {:>7}  result", "stage", "seconds");
+        for s in &self.done {
+            let verdict = if s.problems.is_empty() { "ok" } else { "FAIL" };
+            say!("  {:<width$}  {:>7.1}  {verdict}", s.name, s.took.as_secs_f64());
             for p in &s.problems {
                 for (i, line) in p.lines().enumerate() {
-                    say!("{}{line}", if i == 0 { "        - " } else { "          " });
+                    say!("{}{line}", if i == 0 { "      - " } else { "        " });
                 }
             }
         }
+        say!("  {:<width$}  {:>7.1}", "total", self.started.elapsed().as_secs_f64());
+        let failed = self.done.iter().filter(|s| !s.problems.is_empty()).count();
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            say!("\n{failed} stage(s) failed");
+            ExitCode::from(1)
+        }
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Runs every stage (or, with `only`, one lab's) and reports; exit 1 if any proof failed.
+#[allow(clippy::disallowed_methods)] // how long verification took, for the log
+pub fn run(only: Option<&str>) -> Result<ExitCode, String> {
+    let root = labs::root();
+    let all = labs::discover(&root)?;
+    let labs = match only {
+        Some(number) => vec![labs::find(&root, number)?],
+        None => all.clone(),
+    };
+    let mut stages = Stages { done: Vec::new(), started: Instant::now() };
+    let whole_course = only.is_none();
+
+    if whole_course {
+        stages.run("formatting", "formatting (cargo fmt --check)", || {
+            let mut fmt = in_root(cargo(), &root);
+            fmt.args(["fmt", "--all", "--", "--check"]);
+            shown(fmt, "cargo fmt --check")
+        });
+        stages.run("lints", "lints (cargo clippy -D warnings)", || {
+            let mut clippy = in_root(cargo(), &root);
+            clippy.args([
+                "clippy",
+                "--locked",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]);
+            shown(clippy, "cargo clippy")
+        });
+    }
+
+    stages.run("tests: the harness, the course tool and every solution", "tests", || {
+        let mut test = in_root(cargo(), &root);
+        test.args(["test", "--locked"]);
+        if whole_course {
+            test.arg("--workspace");
+            for lab in &all {
+                test.args(["--exclude", &lab.package]);
+            }
+        } else {
+            for (solution, _) in labs.iter().filter_map(|l| l.solution.as_ref()) {
+                test.args(["-p", solution]);
+            }
+        }
+        test.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+        shown(test, "cargo test")
+    });
+
+    stages.run(
+        "every solution at both ends of its timing ranges",
+        "solutions at the timing extremes",
+        || {
+            let mut problems = Vec::new();
+            for (solution, _) in labs.iter().filter_map(|l| l.solution.as_ref()) {
+                for end in ["min", "max"] {
+                    let mut t = in_root(cargo(), &root);
+                    t.args(["test", "--locked", "-p", solution, "--test", "grading"]);
+                    t.env("COURSE_TIMING", end).env_remove("COURSE_SEEDS");
+                    problems.extend(shown(t, &format!("{solution} with COURSE_TIMING={end}")));
+                }
+            }
+            problems
+        },
+    );
+
+    stages.run(
+        "light student builds: no lab depends on tokio or criterion",
+        "light student builds",
+        || labs.iter().flat_map(|l| light_build(&root, l)).collect(),
+    );
+
+    stages.run(
+        "stub proof: every stub compiles and fails every graded test, naming its file",
+        "stub proof",
+        || labs.iter().flat_map(|l| stub_proof(&root, l)).collect(),
+    );
+
+    if whole_course {
+        stages.run(
+            "handout proof: the students' copy builds, and its README's commands hold",
+            "handout proof",
+            || handout_proof(&root, &all),
+        );
+    }
+
+    stages.run(
+        "grading proof: solutions graded as submissions earn every point, stubs none",
+        "grading proof",
+        || labs.iter().flat_map(|l| grading_proof(&root, l)).collect(),
+    );
+
+    stages.run(
+        "bug proof: every classic bug is rejected by the property it names",
+        "bug proof",
+        || bug_proof(&root, &labs),
+    );
+
+    if whole_course {
+        stages.run("benches compile", "benches compile", || {
+            let mut bench = in_root(cargo(), &root);
+            bench.args(["bench", "--locked", "--workspace", "--no-run"]);
+            shown(bench, "cargo bench --no-run")
+        });
+    }
+
+    Ok(stages.summary())
 }
 
 #[cfg(test)]
@@ -565,17 +725,43 @@ mod tests {
     }
 
     #[test]
+    fn a_bug_is_tried_on_the_scenarios_that_grade_its_property_in_rubric_order() {
+        let listed: Vec<ListedScenario> = serde_json::from_str(
+            r#"[{"name": "calm", "points": 5, "properties": ["the run completes", "in order"]},
+                {"name": "loss", "points": 5, "properties": ["the run completes", "delivered in time"]},
+                {"name": "crash", "points": 5, "properties": ["delivered in time", "in order"]}]"#,
+        )
+        .unwrap();
+        let bug = |rejected_by: &str, every_scenario| Bug {
+            name: "b".into(),
+            patch: PathBuf::from("b.patch"),
+            solution: "lab00-solution".into(),
+            rejected_by: rejected_by.into(),
+            every_scenario,
+        };
+        let names = |b: &Bug| -> Vec<String> {
+            scenarios_for(b, &listed).into_iter().map(|s| s.name.clone()).collect()
+        };
+        assert_eq!(names(&bug("delivered in time", false)), ["loss", "crash"]);
+        assert_eq!(names(&bug("in order", true)), ["calm", "loss", "crash"]);
+        assert!(names(&bug("delivered", false)).is_empty(), "names must match whole");
+    }
+
+    #[test]
     fn reads_a_bugs_header_and_refuses_one_without_its_property() {
         let dir = std::env::temp_dir().join(format!("course-verify-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let good = dir.join("good.patch");
         std::fs::write(&good, "Bug: it forgets.\nRejected-by: delivered in time\nFails: every scenario\n\ndiff --git a/x b/x\nRejected-by: not this\n").unwrap();
-        let bug = read_bug(&good).unwrap();
+        let bug = read_bug(&good, "lab00-solution").unwrap();
+        assert_eq!((bug.name.as_str(), bug.solution.as_str()), ("good", "lab00-solution"));
         assert_eq!(bug.rejected_by, "delivered in time");
         assert!(bug.every_scenario);
         let bad = dir.join("bad.patch");
         std::fs::write(&bad, "Bug: it forgets.\n\ndiff --git a/x b/x\n").unwrap();
-        assert!(read_bug(&bad).unwrap_err().contains("has no `Rejected-by:` line"));
+        assert!(
+            read_bug(&bad, "lab00-solution").unwrap_err().contains("has no `Rejected-by:` line")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -24,6 +24,30 @@ fn list_shows_every_scenario_with_part_and_points() {
 }
 
 #[test]
+fn list_json_names_each_scenarios_graded_seeds_and_properties() {
+    let out = stdout(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 10);
+    let crash = rows.iter().find(|r| r["name"] == "receiver_crash").unwrap();
+    assert_eq!((crash["part"].as_str(), crash["points"].as_u64()), (Some("B"), Some(15)));
+    assert!(crash["graded_seeds"].as_u64().unwrap() > 0);
+    let properties: Vec<&str> =
+        crash["properties"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+    assert_eq!(properties[..2], ["the run completes", "the seed replays identically"]);
+    // The same names, in the same order, as the report's lines.
+    let report = stdout(&["run", "receiver_crash", "--seed", "1", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let reported: Vec<&str> = report[0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(properties, reported);
+}
+
+#[test]
 fn run_prints_the_report_and_exits_0_when_every_property_holds() {
     lab()
         .args(["run", "loss_30", "--seed", "3"])
