@@ -92,7 +92,7 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
     }
     // Drop the solutions from the lock file without changing any version.
     let status = cargo()
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1"])
         .current_dir(out)
         .stdout(std::process::Stdio::null())
         .status()

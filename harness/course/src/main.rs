@@ -37,7 +37,7 @@ usage: cargo run -p course -- COMMAND
   handout --out DIR            write the students' copy of the course into a new folder
   verify [--lab NN]            the project's own tests (what CI runs): formatting, lints, the
                                harness, every solution, light builds, the stub, handout,
-                               grading and bug proofs, the benches; --lab NN: one lab's proofs
+                               grading and bug proofs; --lab NN: one lab's proofs
   check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
                                whether each history (a Jepsen etcd or EDN log, or the harness's
                                JSON lines) is linearizable; --html draws each one as a web page;

@@ -1,7 +1,8 @@
 //! `course verify`: the project's own tests, the ones CI runs. Each step is a proof with a name;
 //! every step runs, and the summary names each one that failed.
 //!
-//! 1. formatting and lints;
+//! 1. formatting and lints
+//!    (clippy's `--all-targets` compiles every bench and test too, short of code generation);
 //! 2. the harness's and the course tool's tests, and every solution against its lab's registry;
 //! 3. every solution again at both ends of every legal timing range;
 //! 4. light student builds: no lab compiles tokio or criterion;
@@ -11,8 +12,7 @@
 //!    `course status` runs in it, and the stub proof holds there too;
 //! 7. the grading proof: each solution graded as a submission earns every point, each stub none;
 //! 8. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
-//!    property it names fail;
-//! 9. the benches compile.
+//!    property it names fail.
 //!
 //! `verify --lab NN` runs one lab's proofs only (its solution's tests, both timing extremes, the
 //! light build, the stub, grading and bug proofs). The summary is a table of the stages with
@@ -699,14 +699,6 @@ pub fn run(only: Option<&str>) -> Result<ExitCode, String> {
         "bug proof",
         || bug_proof(&root, &labs),
     );
-
-    if whole_course {
-        stages.run("benches compile", "benches compile", || {
-            let mut bench = in_root(cargo(), &root);
-            bench.args(["bench", "--locked", "--workspace", "--no-run"]);
-            shown(bench, "cargo bench --no-run")
-        });
-    }
 
     Ok(stages.summary())
 }
