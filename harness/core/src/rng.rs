@@ -1,13 +1,29 @@
 //! A portable, seeded random number generator.
 //!
-//! The algorithms are fixed here (SplitMix64 to derive seeds, xoshiro256** to generate), not
-//! borrowed from `rand`, whose `StdRng` may change between versions: the same seed must give the
-//! same run on every machine and every toolchain, forever. Every consumer gets its own stream,
-//! derived from (seed, purpose, node, incarnation), so one node drawing an extra number cannot
-//! shift the network's losses or another node's timeouts.
+//! The algorithms are named, not left to a default: xoshiro256** (Blackman and Vigna, 2018)
+//! seeded through SplitMix64, from `rand_xoshiro`, whose generators promise the same values for
+//! the same seed in every release (unlike `rand`'s `StdRng`, which may change algorithm). The
+//! same seed gives the same run on every machine and toolchain. Every consumer gets its own
+//! stream, derived from (seed, purpose, node, incarnation), so one node drawing an extra number
+//! cannot shift the network's losses or another node's timeouts.
+//!
+//! [`Rng`] is a `rand` generator too, so node code can use the `rand` API students know:
+//!
+//! ```
+//! use rand::RngExt;
+//! let mut rng = harness::rng::Rng::from_seed(7);
+//! let timeout_ms = rng.random_range(150..300);
+//! assert!((150..300).contains(&timeout_ms));
+//! ```
+//!
+//! Draws through `rand`'s distributions are as replayable as the lock file: `rand` keeps their
+//! values within a release, and `Cargo.lock` pins the release.
 
 use crate::time::Duration;
+use rand_core::{SeedableRng, TryRng};
+use rand_xoshiro::Xoshiro256StarStar;
 use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
 use std::fmt;
 
 /// A probability in parts per million; integer so that decisions are exact on every machine.
@@ -72,27 +88,16 @@ const fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A xoshiro256** generator (Blackman and Vigna, 2018).
+/// A xoshiro256** generator (Blackman and Vigna, 2018), seeded through SplitMix64.
 #[derive(Clone, Debug)]
 pub struct Rng {
-    s: [u64; 4],
+    inner: Xoshiro256StarStar,
 }
 
 impl Rng {
-    /// A generator from a single 64-bit seed.
+    /// A generator from a single 64-bit seed: its state is SplitMix64's first four outputs.
     pub fn from_seed(seed: u64) -> Rng {
-        let mut x = seed;
-        let mut s = [0u64; 4];
-        for word in &mut s {
-            x = x.wrapping_add(GOLDEN_GAMMA);
-            *word = mix64(x);
-        }
-        // xoshiro must not start from the all-zero state; SplitMix64 outputs make that
-        // astronomically unlikely, but make it impossible.
-        if s == [0; 4] {
-            s[0] = 1;
-        }
-        Rng { s }
+        Rng { inner: Xoshiro256StarStar::seed_from_u64(seed) }
     }
 
     /// The stream for one (seed, purpose, node, incarnation).
@@ -106,15 +111,7 @@ impl Rng {
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        rand_core::Rng::next_u64(&mut self.inner)
     }
 
     /// A uniform number in `0..n` (Lemire's method, unbiased). Panics if `n` is zero.
@@ -169,9 +166,28 @@ impl Rng {
     }
 }
 
+/// `rand`'s view of the generator: with it, `rand::RngExt` (`random_range`, `random_bool`) and
+/// `rand::seq` (`shuffle`, `choose`) work on the generator a node's context hands it.
+impl TryRng for Rng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.inner.try_next_u32()
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.inner.try_next_u64()
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.inner.try_fill_bytes(dst)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn the_generator_is_pinned() {
@@ -227,6 +243,24 @@ mod tests {
         assert!((29_000..31_000).contains(&hits), "{hits} hits for 30%");
         assert!(!Rng::from_seed(1).chance(Prob::NEVER));
         assert!(Rng::from_seed(1).chance(Prob::ALWAYS));
+    }
+
+    #[test]
+    fn rands_api_draws_from_the_same_stream() {
+        use rand::RngExt;
+        use rand::seq::SliceRandom;
+        let (mut ours, mut same) = (Rng::from_seed(3), Rng::from_seed(3));
+        assert_eq!(rand_core::Rng::next_u64(&mut ours), same.next_u64());
+        let draws: Vec<u32> = (0..200).map(|_| ours.random_range(10..20)).collect();
+        let again: Vec<u32> = (0..200).map(|_| same.random_range(10..20)).collect();
+        assert_eq!(draws, again, "the same seed gives the same draws");
+        assert!(draws.iter().all(|d| (10..20).contains(d)));
+        assert_eq!(draws.iter().collect::<BTreeSet<_>>().len(), 10, "every value turns up");
+        let mut v: Vec<u32> = (0..50).collect();
+        v.shuffle(&mut ours);
+        assert_ne!(v, (0..50).collect::<Vec<_>>());
+        v.sort();
+        assert_eq!(v, (0..50).collect::<Vec<_>>());
     }
 
     #[test]
