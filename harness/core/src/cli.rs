@@ -128,6 +128,53 @@ impl Flags {
     }
 }
 
+/// The commands and options, for naming the closest one to a mistyped word.
+const COMMANDS: [&str; 3] = ["list", "run", "trace"];
+const OPTIONS: [&str; 10] = [
+    "--seed",
+    "--seeds",
+    "--all",
+    "--json",
+    "--format",
+    "--out",
+    "--node",
+    "--from",
+    "--to",
+    "--around-violation",
+];
+
+/// The candidate nearest to `word` in edit distance, if it is near enough to be a typo (at most
+/// a third of its letters wrong). Lab binaries parse their own arguments rather than use clap,
+/// which would add about a third to a student's first build.
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // Edits between the two words, a swap of neighbours counting as one (optimal string
+    // alignment distance).
+    let distance = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        d[0] = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    };
+    candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .filter(|(d, c)| *d * 3 <= c.len().max(3))
+        .min()
+        .map(|(_, c)| c)
+}
+
 fn parse_number(flag: &str, value: Option<String>) -> Result<u64, Usage> {
     let v = value.ok_or_else(|| usage(format!("{flag} needs a number after it")))?;
     v.parse::<u64>()
@@ -197,10 +244,10 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--to" => f.filter.to = Some(parse_time("--to", args.next())?),
             "--around-violation" => f.around_violation = true,
             s if s.starts_with('-') => {
-                return Err(usage(format!(
-                    "unknown option {s:?}; the options are --seed, --seeds, --all, --json, \
-                     --format, --out, --node, --from, --to and --around-violation"
-                )));
+                return Err(usage(match closest(s, &OPTIONS) {
+                    Some(near) => format!("unknown option {s:?}; the nearest is {near}"),
+                    None => format!("unknown option {s:?}; the options are {}", OPTIONS.join(", ")),
+                }));
             }
             _ => f.positional.push(a),
         }
@@ -317,9 +364,10 @@ impl Lab {
                 })
             }
             "trace" => self.trace(f, out),
-            other => Err(usage(format!(
-                "unknown command {other:?}; the commands are list, run and trace"
-            ))),
+            other => Err(usage(match closest(other, &COMMANDS) {
+                Some(near) => format!("unknown command {other:?}; the nearest is {near}"),
+                None => format!("unknown command {other:?}; the commands are list, run and trace"),
+            })),
         }
     }
 
@@ -418,4 +466,19 @@ fn write_new_or_own(path: &Path, text: &str) -> Result<(), Usage> {
         )));
     }
     std::fs::write(path, text).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_is_met_with_the_closest_name_and_nonsense_with_none() {
+        assert_eq!(closest("--sede", &OPTIONS), Some("--seed"));
+        assert_eq!(closest("--seeeds", &OPTIONS), Some("--seeds"));
+        assert_eq!(closest("--josn", &OPTIONS), Some("--json"));
+        assert_eq!(closest("--around", &OPTIONS), None);
+        assert_eq!(closest("rnu", &COMMANDS), Some("run"));
+        assert_eq!(closest("frobnicate", &COMMANDS), None);
+    }
 }

@@ -6,67 +6,22 @@
 
 use harness::history::jepsen::{parse_edn_kv, parse_etcd};
 use harness::history::{History, ParseError};
-use harness::linearizability::{
-    Answer, CasRegister, DEFAULT_BUDGET, Kv, Model, Options, check_linearizable, html,
-};
+use harness::linearizability::{Answer, CasRegister, Kv, Model, Options, check_linearizable, html};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The models the command knows.
-const MODELS: &str = "cas-register and kv";
-
-struct Args {
-    model: String,
-    html: Option<PathBuf>,
-    budget: u64,
-    files: Vec<String>,
-}
-
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut model = None;
-    let mut html = None;
-    let mut budget = DEFAULT_BUDGET;
-    let mut files = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--model" => {
-                model = Some(
-                    it.next()
-                        .ok_or(format!("--model needs a model name; the models are {MODELS}"))?
-                        .clone(),
-                )
-            }
-            "--html" => {
-                html = Some(PathBuf::from(
-                    it.next().ok_or("--html needs a directory to write the pages to")?,
-                ))
-            }
-            "--budget" => {
-                let n = it.next().ok_or("--budget needs a number of steps")?;
-                budget = n
-                    .parse()
-                    .ok()
-                    .filter(|&b| b > 0)
-                    .ok_or(format!("--budget takes a positive number of steps, not {n:?}"))?;
-            }
-            flag if flag.starts_with("--") => {
-                return Err(format!(
-                    "check-history does not take {flag:?}; it takes --model, --html and --budget"
-                ));
-            }
-            file => files.push(file.to_string()),
-        }
-    }
-    let model = model.ok_or(format!("check-history needs --model; the models are {MODELS}"))?;
-    if !["cas-register", "kv"].contains(&model.as_str()) {
-        return Err(format!("there is no model {model:?}; the models are {MODELS}"));
-    }
-    if files.is_empty() {
-        return Err("check-history needs at least one history file".into());
-    }
-    Ok(Args { model, html, budget, files })
+/// What `check-history` was asked to do.
+#[derive(Debug)]
+pub struct Args {
+    /// `cas-register` or `kv`.
+    pub model: String,
+    /// Where to draw each history, if anywhere.
+    pub html: Option<PathBuf>,
+    /// The search's step budget per history.
+    pub budget: u64,
+    /// The history files.
+    pub files: Vec<String>,
 }
 
 /// Whether a file holds JSON lines (as the harness writes them) rather than a Jepsen log.
@@ -151,16 +106,15 @@ fn check_all<M: Model>(
 
 /// Runs the command: exit 0 if every file is linearizable, 1 if any is not or is unknown, and
 /// an error (exit 2) for bad arguments or input.
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let args = parse_args(args)?;
+pub fn run(args: &Args) -> Result<ExitCode, String> {
     match args.model.as_str() {
         "cas-register" => {
             let histories = load(&args.files, parse_etcd)?;
-            check_all(CasRegister::<i64>::new, &histories, &args)
+            check_all(CasRegister::<i64>::new, &histories, args)
         }
         _ => {
             let histories = load(&args.files, parse_edn_kv)?;
-            check_all(Kv::new, &histories, &args)
+            check_all(Kv::new, &histories, args)
         }
     }
 }

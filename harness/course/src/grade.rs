@@ -160,45 +160,15 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     })
 }
 
-/// The command: parses its arguments, grades, prints.
-pub fn command(args: &[String]) -> Result<std::process::ExitCode, String> {
-    let mut lab_number = None;
-    let mut submission = None;
-    let mut json = false;
-    let mut help = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--lab" => {
-                lab_number =
-                    Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone())
-            }
-            "--submission" => {
-                submission = Some(PathBuf::from(it.next().ok_or("--submission needs a folder")?))
-            }
-            "--json" => json = true,
-            "--help" | "-h" => help = true,
-            other => {
-                return Err(format!(
-                    "grade does not take {other:?}; it takes --lab NN, --submission DIR and --json"
-                ));
-            }
-        }
-    }
-    if help {
-        say!(
-            "usage: cargo run -p course -- grade --lab NN --submission DIR [--json]\n\
-              DIR holds the lab's student files at their paths in the lab (for lab00: src/link.rs);\n\
-              they are graded in a pristine copy of the repository as committed."
-        );
-        return Ok(std::process::ExitCode::SUCCESS);
-    }
-    let lab_number = lab_number.ok_or("grade needs --lab NN")?;
-    let submission =
-        submission.ok_or("grade needs --submission DIR, the folder of the student's files")?;
+/// The command: grades, prints.
+pub fn command(
+    lab_number: &str,
+    submission: &Path,
+    json: bool,
+) -> Result<std::process::ExitCode, String> {
     let root = labs::root();
-    let lab = labs::find(&root, &lab_number)?;
-    let g = grade(&root, &lab, &submission)?;
+    let lab = labs::find(&root, lab_number)?;
+    let g = grade(&root, &lab, submission)?;
     if json {
         say!("{}", serde_json::to_string_pretty(&g).expect("grades serialize"));
     } else {

@@ -5,7 +5,7 @@
 use crate::cargo;
 use crate::files;
 use crate::labs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Paths (relative to the repository root) that stay with the instructors.
@@ -133,20 +133,8 @@ fn unlink(text: &str, target: &str) -> String {
 }
 
 /// The command: `handout --out DIR`.
-pub fn command(args: &[String]) -> Result<ExitCode, String> {
-    let out = match args {
-        [flag] if flag == "--help" || flag == "-h" => {
-            say!(
-                "usage: cargo run -p course -- handout --out DIR\n\
-                 writes the students' copy of the course (no solutions, no instructor's guide)\n\
-                 into DIR, which must be new or empty"
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        [flag, dir] if flag == "--out" => PathBuf::from(dir),
-        _ => return Err("handout takes --out DIR, a new or empty folder".into()),
-    };
-    let count = export(&labs::root(), &out)?;
+pub fn command(out: &Path) -> Result<ExitCode, String> {
+    let count = export(&labs::root(), out)?;
     say!(
         "wrote the students' copy ({count} files) to {}; students start with its README.md",
         out.display()

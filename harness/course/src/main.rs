@@ -24,28 +24,125 @@ mod handout;
 mod labs;
 mod verify;
 
+use clap::{Parser, Subcommand};
+use harness::linearizability::DEFAULT_BUDGET;
 use labs::{LabInfo, ScenarioResult};
 use std::io::Write;
-use std::process::{Command, ExitCode, Stdio};
+use std::path::PathBuf;
+use std::process::{ExitCode, Stdio};
 
-const USAGE: &str = "\
-usage: cargo run -p course -- COMMAND
-  status [--lab NN] [--json]   run every lab's scenarios on your code and show where each stands
-  grade --lab NN --submission DIR [--json]
-                               grade a student's files (DIR holds the lab's files, e.g.
-                               src/link.rs) in a pristine copy of the repository
-  handout --out DIR            write the students' copy of the course into a new folder
-  verify [--lab NN]            the project's own tests (what CI runs): formatting, lints, the
-                               harness, every solution, light builds, the stub, handout,
-                               grading and bug proofs; --lab NN: one lab's proofs
-  check-history --model cas-register|kv [--html DIR] [--budget STEPS] FILE...
-                               whether each history (a Jepsen etcd or EDN log, or the harness's
-                               JSON lines) is linearizable; --html draws each one as a web page;
-                               exit 0 if all are, 1 if any is not or is unknown, 2 on bad input";
+/// The course's command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "course",
+    bin_name = "cargo run -p course --",
+    about = "The coordination labs: where every lab stands, grading, the handout, and the \
+             project's own tests.",
+    disable_help_subcommand = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every lab's scenarios on your code and show where each stands.
+    Status {
+        /// Only this lab (a number such as 04).
+        #[arg(long, value_name = "NN")]
+        lab: Option<String>,
+        /// Print the rows as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grade a student's files in a pristine copy of the repository.
+    Grade {
+        /// The lab (a number such as 04).
+        #[arg(long, value_name = "NN")]
+        lab: String,
+        /// The folder of the student's files, at their paths in the lab (for lab00:
+        /// src/link.rs).
+        #[arg(long, value_name = "DIR")]
+        submission: PathBuf,
+        /// Print the grade as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the students' copy of the course (no solutions, no instructor's guide).
+    Handout {
+        /// A new or empty folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// The project's own tests, as CI runs them: formatting, lints, the harness, every
+    /// solution, light builds, the stub, handout, grading and bug proofs.
+    Verify {
+        /// One lab's proofs only (a number such as 04).
+        #[arg(long, value_name = "NN")]
+        lab: Option<String>,
+    },
+    /// Whether each history (a Jepsen etcd or EDN log, or the harness's JSON lines) is
+    /// linearizable: exit 0 if all are, 1 if any is not or is unknown, 2 on bad input.
+    CheckHistory {
+        /// The object the history operates on.
+        #[arg(long, value_parser = ["cas-register", "kv"])]
+        model: String,
+        /// Draw each history as a web page into this folder.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
+        /// The search's step budget per history; past it the verdict is unknown.
+        #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_BUDGET, value_parser = positive)]
+        budget: u64,
+        /// The history files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+}
+
+/// A clap refusal as one sentence: its message, with its tip (the closest valid name) after a
+/// semicolon, without the usage block that follows (`--help` shows that).
+fn one_sentence(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let message = rendered.split("\n\nUsage:").next().unwrap_or(&rendered);
+    let message = message.trim().trim_start_matches("error: ");
+    let parts: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    let mut sentence = String::new();
+    for part in parts {
+        if let Some(tip) = part.strip_prefix("tip: ") {
+            sentence.push_str("; ");
+            sentence.push_str(tip);
+        } else if let Some(values) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+            sentence.push_str(&format!(" ({values})"));
+        } else {
+            if !sentence.is_empty() && !sentence.ends_with(':') {
+                sentence.push(',');
+            }
+            if !sentence.is_empty() {
+                sentence.push(' ');
+            }
+            sentence.push_str(part);
+        }
+    }
+    if e.kind() == clap::error::ErrorKind::UnknownArgument && !sentence.contains("similar") {
+        sentence.push_str("; --help lists what it takes");
+    }
+    sentence.trim_end_matches('.').to_string()
+}
+
+/// A positive whole number (a step budget).
+fn positive(text: &str) -> Result<u64, String> {
+    text.parse().ok().filter(|n| *n > 0).ok_or_else(|| "it takes a positive whole number".into())
+}
 
 /// The cargo that ran us (so nested builds use the same toolchain), or `cargo`.
-pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+pub fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// What one lab's status row says.
@@ -123,25 +220,9 @@ fn bar(done: u32, total: u32) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width as usize - filled))
 }
 
-fn status(args: &[String]) -> Result<ExitCode, String> {
-    let mut json = false;
-    let mut only: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--json" => json = true,
-            "--lab" => {
-                only = Some(it.next().ok_or("--lab needs a lab number, such as --lab 00")?.clone())
-            }
-            other => {
-                return Err(format!(
-                    "status does not take {other:?}; it takes --lab NN and --json"
-                ));
-            }
-        }
-    }
+fn status(only: Option<&str>, json: bool) -> Result<ExitCode, String> {
     let root = labs::root();
-    let all = match &only {
+    let all = match only {
         Some(n) => vec![labs::find(&root, n)?],
         None => labs::discover(&root)?,
     };
@@ -187,26 +268,35 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("--help") | Some("-h") | Some("help") => {
-            say!("{USAGE}");
-            return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and its like: the text on stdout, exit 0.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
         }
-        Some("status") => status(&args[1..]),
-        Some("grade") => grade::command(&args[1..]),
-        Some("handout") => handout::command(&args[1..]),
-        Some("verify") => match &args[1..] {
-            [] => verify::run(None),
-            [flag, number] if flag == "--lab" => verify::run(Some(number)),
-            [flag] if flag == "--lab" => Err("--lab needs a lab number, such as --lab 04".into()),
-            [other, ..] => Err(format!("verify takes only --lab NN, but got {other:?}")),
-        },
-        Some("check-history") => check_history::run(&args[1..]),
-        Some(other) => Err(format!(
-            "unknown command {other:?}; the commands are status, grade, handout, verify and \
-             check-history"
-        )),
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {}.", one_sentence(&e));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Command::Status { lab, json } => status(lab.as_deref(), *json),
+        Command::Grade { lab, submission, json } => grade::command(lab, submission, *json),
+        Command::Handout { out } => handout::command(out),
+        Command::Verify { lab } => verify::run(lab.as_deref()),
+        Command::CheckHistory { model, html, budget, files } => {
+            check_history::run(&check_history::Args {
+                model: model.clone(),
+                html: html.clone(),
+                budget: *budget,
+                files: files.clone(),
+            })
+        }
     };
     match result {
         Ok(code) => code,

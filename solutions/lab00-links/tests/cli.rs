@@ -107,6 +107,11 @@ fn bad_input_gets_one_sentence_and_exit_2() {
             "error: --seed takes a positive whole number, not \"0\".",
         ),
         (&["run", "no_faults", "--fast"], "error: unknown option \"--fast\""),
+        (
+            &["run", "no_faults", "--sede", "3"],
+            "error: unknown option \"--sede\"; the nearest is --seed.",
+        ),
+        (&["rnu", "no_faults"], "error: unknown command \"rnu\"; the nearest is run."),
         (&["run"], "error: run needs a scenario name; the scenarios are: no_faults"),
         (
             &["frobnicate"],
