@@ -226,6 +226,32 @@ pub struct Run<P: Protocol> {
     pub aborted: Option<Abort>,
     /// Each node's storage at the end (synced and unsynced writes).
     pub storage: Vec<Storage>,
+    /// Each node's clock parameters, so a property can recompute what a node's clocks read
+    /// instead of trusting what the node says they read.
+    pub clocks: Vec<Clock>,
+}
+
+impl<P: Protocol> Run<P> {
+    /// What `node`'s monotonic clock read at virtual time `at` (the clock timers run on).
+    pub fn monotonic_clock(&self, node: NodeId, at: Time) -> Time {
+        self.clocks[node.index()].monotonic(at)
+    }
+
+    /// What `node`'s wall clock read when trace event number `event` happened (an event of a
+    /// handler of that node, such as an `Output`): its offset and drift, plus every backward or
+    /// forward step the run applied to it before that event.
+    pub fn wall_clock(&self, node: NodeId, event: usize) -> i64 {
+        let steps: i64 = self.trace.events[..event]
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::ClockStep { node: stepped, by_micros } if stepped == node => {
+                    Some(by_micros)
+                }
+                _ => None,
+            })
+            .sum();
+        self.clocks[node.index()].wall(self.trace.events[event].at) + steps
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -478,6 +504,7 @@ impl<P: Protocol> Simulation<P> {
             end: self.now,
             trace: self.trace,
             aborted: self.aborted,
+            clocks: self.slots.iter().map(|s| s.clock).collect(),
             storage: self.slots.into_iter().map(|s| s.storage).collect(),
         }
     }

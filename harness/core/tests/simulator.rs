@@ -293,6 +293,32 @@ fn the_wall_clock_has_an_offset_and_can_step_backwards() {
 }
 
 #[test]
+fn a_run_recomputes_every_clock_reading_without_asking_the_node() {
+    let mut s = setup(2, Behaviour::WallClock, Duration::from_millis(45));
+    s.clocks = vec![
+        Clock { drift_ppm: 0, wall_offset_micros: 500 },
+        Clock { drift_ppm: 200_000, wall_offset_micros: -3_000 },
+    ];
+    s.faults = vec![
+        Fault::ClockStep { node: NodeId(1), at: Time::from_millis(15), by_micros: -8_000 },
+        Fault::ClockStep { node: NodeId(1), at: Time::from_millis(25), by_micros: 1_000 },
+    ];
+    let r = run(1, s);
+    assert_eq!(r.clocks[1].drift_ppm, 200_000);
+    let mut checked = 0;
+    for (index, e) in r.trace.events.iter().enumerate() {
+        if let harness::trace::EventKind::Output { node, output } = &e.kind {
+            let reported: i64 = output.trim_start_matches("wall ").parse().unwrap();
+            assert_eq!(r.wall_clock(*node, index), reported, "{node} at {}", e.at);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "both nodes reported, before and after the steps: {checked}");
+    // The drifting node's monotonic clock runs 20% fast.
+    assert_eq!(r.monotonic_clock(NodeId(1), Time::from_millis(10)), Time::from_millis(12));
+}
+
+#[test]
 fn a_panic_stops_the_run_with_its_message_and_location() {
     let mut s = setup(2, Behaviour::PanicOnMessage, Duration::from_millis(50));
     s.factory = std::sync::Arc::new(|id| {

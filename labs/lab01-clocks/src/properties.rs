@@ -379,10 +379,13 @@ pub fn hlc_rules() -> Property<Clocks> {
                     Some((_, Stamp::Hybrid(m))) => Some(*m),
                     _ => None,
                 };
-                let want = hlc_expected(before, received, e.event.wall);
+                // The wall clock as the run's clock parameters and steps give it, not as
+                // anything the node reported.
+                let wall = run.wall_clock(e.node, e.causal.index);
+                let want = hlc_expected(before, received, wall);
                 let rule = match received {
-                    None => format!("tick({before:?}, wall {})", e.event.wall),
-                    Some(m) => format!("receive({before:?}, {m:?}, wall {})", e.event.wall),
+                    None => format!("tick({before:?}, wall {wall})"),
+                    Some(m) => format!("receive({before:?}, {m:?}, wall {wall})"),
                 };
                 (want, rule)
             })
