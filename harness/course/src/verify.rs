@@ -1,8 +1,8 @@
 //! `course verify`: the project's own tests, the ones CI runs. Each step is a proof with a name;
 //! every step runs, and the summary names each one that failed.
 //!
-//! 1. formatting and lints
-//!    (clippy's `--all-targets` compiles every bench and test too, short of code generation);
+//! 1. formatting and lints (clippy's `--all-targets` also compiles every test and bench, short
+//!    of code generation);
 //! 2. the harness's and the course tool's tests, and every solution against its lab's registry;
 //! 3. every solution again at both ends of every legal timing range;
 //! 4. light student builds: no lab compiles tokio or criterion;
@@ -11,8 +11,8 @@
 //! 6. the handout proof: the students' copy builds, its README offers students' commands only,
 //!    `course status` runs in it, and the stub proof holds there too;
 //! 7. the grading proof: each solution graded as a submission earns every point, each stub none;
-//! 8. the bug proof: every classic bug, applied to a scratch copy of its solution, makes the
-//!    property it names fail.
+//! 8. the bug proof: every classic bug, applied to a scratch copy of the repository, makes the
+//!    property it names fail, on a scenario that grades that property.
 //!
 //! `verify --lab NN` runs one lab's proofs only (its solution's tests, both timing extremes, the
 //! light build, the stub, grading and bug proofs). The summary is a table of the stages with
