@@ -138,6 +138,9 @@ pub fn render<P: Protocol>(
             EventKind::TimerSet { .. } | EventKind::TimerCancelled { .. } => {}
             EventKind::Output { node, output } => mark(*node, "output", format!("{output:?}")),
             EventKind::Annotate { node, text } => mark(*node, "note", text.to_string()),
+            EventKind::EffectLost { node, effect } => {
+                mark(*node, "note", format!("lost in the crash: {effect}"))
+            }
             EventKind::Put { node, key, bytes } => {
                 mark(*node, "storage", format!("put {key:?} ({bytes} bytes)"))
             }

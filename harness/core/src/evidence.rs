@@ -201,6 +201,80 @@ pub fn delivered_after_restart<P: Protocol>(
     )
 }
 
+/// Where a crash inside a handler (`Fault::CrashInHandler`) cut a node's handler short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CutPoint {
+    /// The trace index of the event whose handler was cut: a delivery, a timer, a request, a
+    /// start or a restart.
+    pub trigger: usize,
+    /// The trace index of the crash.
+    pub crash: usize,
+    /// How many of the handler's effects happened.
+    pub kept: u32,
+    /// How many it produced.
+    pub total: u32,
+    /// The effects that never happened, in order, described.
+    pub lost: Vec<String>,
+}
+
+/// The first place `node` crashed inside a handler, if it did.
+pub fn cut_point<P: Protocol>(run: &Run<P>, node: NodeId) -> Option<CutPoint> {
+    let events = &run.trace.events;
+    let (crash, kept, total) = events.iter().enumerate().find_map(|(i, e)| match e.kind {
+        EventKind::Crash { node: x, cut: Some((kept, total)), .. } if x == node => {
+            Some((i, kept, total))
+        }
+        _ => None,
+    })?;
+    let trigger = events[..crash].iter().rposition(|e| match &e.kind {
+        EventKind::Deliver { msg } => run.trace.message(*msg).to == node,
+        EventKind::TimerFired { node: x, .. }
+        | EventKind::Request { node: x, .. }
+        | EventKind::Start { node: x, .. }
+        | EventKind::Restart { node: x, .. } => *x == node,
+        _ => false,
+    })?;
+    let lost = events[trigger..crash]
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::EffectLost { node: x, effect } if *x == node => Some(effect.to_string()),
+            _ => None,
+        })
+        .collect();
+    Some(CutPoint { trigger, crash, kept, total, lost })
+}
+
+/// `node` crashed inside its handler of a message that `wanted` picks out: a scripted
+/// scenario's crash fell where the script means it to, not in a timer that came first.
+pub fn crashed_inside_handler<P: Protocol>(
+    name: &'static str,
+    definition: &'static str,
+    node: NodeId,
+    wanted: fn(&Envelope<P::Msg>) -> bool,
+) -> Property<P> {
+    Property::new(
+        name,
+        definition,
+        "none: the script does it; report this if it fails.",
+        move |run| {
+            let Some(cut) = cut_point(run, node) else {
+                return Verdict::fails(format!("{node} never crashed inside a handler"));
+            };
+            let trigger = &run.trace.events[cut.trigger];
+            match trigger.kind {
+                EventKind::Deliver { msg } if wanted(run.trace.message(msg)) => Verdict::Holds,
+                _ => Verdict::fails_at(
+                    run.trace.events[cut.crash].at,
+                    format!(
+                        "{node} crashed inside another handler: {}",
+                        run.trace.render_text(trigger).trim()
+                    ),
+                ),
+            }
+        },
+    )
+}
+
 /// Each of `nodes` crashed, restarted and then handled at least one message or request (see
 /// [`restarted`]): the scenario restarted them all.
 pub fn all_restarted<P: Protocol>(name: &'static str, nodes: Vec<NodeId>) -> Property<P> {

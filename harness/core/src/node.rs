@@ -150,6 +150,25 @@ pub enum Effect<P: Protocol> {
     Annotate(String),
 }
 
+impl<P: Protocol> Effect<P> {
+    /// The effect in a few words, for the trace ("send Vote { .. } to n1", "sync").
+    pub fn describe(&self) -> String {
+        match self {
+            Effect::Send { to, msg } => format!("send {msg:?} to {to}"),
+            Effect::SetTimer { id, after, timer } => {
+                format!("set timer t{} {timer:?} for {after}", id.0)
+            }
+            Effect::CancelTimer(id) => format!("cancel timer t{}", id.0),
+            Effect::Put { key, value } => format!("put {key:?} ({} bytes)", value.len()),
+            Effect::Delete(key) => format!("delete {key:?}"),
+            Effect::Sync => "sync".into(),
+            Effect::Reply { id, response } => format!("reply {response:?} to request {}", id.0),
+            Effect::Output(output) => format!("output {output:?}"),
+            Effect::Annotate(text) => format!("note: {text}"),
+        }
+    }
+}
+
 /// Everything a handler may do, and read, while it runs.
 pub struct Ctx<'a, P: Protocol> {
     pub(crate) me: NodeId,

@@ -772,13 +772,21 @@ impl<P: Protocol> Simulation<P> {
             Some(Cut::Random) => Some(self.fault_rng.below(total as u64 + 1) as usize),
         };
         let mut replies = Vec::new();
-        for effect in effects.drain(..).take(keep.unwrap_or(total)) {
+        let mut drained = effects.drain(..);
+        for effect in drained.by_ref().take(keep.unwrap_or(total)) {
             if let Some(reply) = self.apply(node, effect) {
                 replies.push(reply);
             }
             if self.aborted.is_some() {
                 break;
             }
+        }
+        if keep.is_some() && self.aborted.is_none() {
+            for effect in drained {
+                self.record(EventKind::EffectLost { node, effect: effect.describe().into() });
+            }
+        } else {
+            drop(drained);
         }
         effects.clear();
         self.effects = effects;

@@ -71,6 +71,9 @@ pub enum EventKind<P: Protocol> {
     Sync { node: NodeId },
     /// A node's note.
     Annotate { node: NodeId, text: Box<str> },
+    /// An effect a handler produced that never happened: the node crashed inside the handler
+    /// before it (a `Fault::CrashInHandler`). One per lost effect, in order, before the crash.
+    EffectLost { node: NodeId, effect: Box<str> },
     /// A node crashed; `cut` is (effects kept, effects the handler produced) when a handler
     /// was cut short; `lost_writes` counts keys whose unsynced writes were rolled back.
     Crash { node: NodeId, cut: Option<(u32, u32)>, lost_writes: u32 },
@@ -194,6 +197,7 @@ impl<P: Protocol> Trace<P> {
             | Delete { node, .. }
             | Sync { node }
             | Annotate { node, .. }
+            | EffectLost { node, .. }
             | Crash { node, .. }
             | Restart { node, .. }
             | Pause { node, .. }
@@ -205,7 +209,7 @@ impl<P: Protocol> Trace<P> {
     }
 
     /// For every event, the index of the event that began the handler it is an effect of: a
-    /// send, timer, storage write, reply, output or note points at the start, restart,
+    /// send, timer, storage write, reply, output, note or lost effect points at the start, restart,
     /// delivery, timer firing or request whose handler pushed it. Other events map to `None`.
     /// Properties use it to ask "what was this node answering when it sent that?".
     pub fn handlers(&self) -> Vec<Option<usize>> {
@@ -233,7 +237,8 @@ impl<P: Protocol> Trace<P> {
                 | Sync { node }
                 | Reply { node, .. }
                 | Output { node, .. }
-                | Annotate { node, .. } => Some(*node),
+                | Annotate { node, .. }
+                | EffectLost { node, .. } => Some(*node),
                 // The network's verdict on a send comes between a handler's effects.
                 Drop { .. } | Duplicate { .. } => None,
                 _ => {
@@ -320,6 +325,7 @@ impl<P: Protocol> Trace<P> {
             Delete { node, key } => write!(s, "{node} delete {key:?}"),
             Sync { node } => write!(s, "{node} sync"),
             Annotate { node, text } => write!(s, "{node} note: {text}"),
+            EffectLost { node, effect } => write!(s, "{node} lost in the crash: {effect}"),
             Crash { node, cut, lost_writes } => {
                 write!(s, "{node} CRASH")?;
                 if let Some((kept, total)) = cut {

@@ -169,6 +169,16 @@ fn a_crash_can_cut_a_handler_after_a_prefix_of_its_effects() {
     assert!(!r.trace.events.iter().any(|e| matches!(e.kind, EventKind::Reply { .. })));
     let out: Vec<String> = outputs(&r).into_iter().map(|(_, _, o)| o).collect();
     assert_eq!(out, vec!["started with None", "started with None"]);
+    // The trace says where the cut fell: in the request's handler, after the put, before the
+    // sync and the reply.
+    let cut = harness::evidence::cut_point(&r, n0).expect("n0 was cut short");
+    assert!(matches!(r.trace.events[cut.trigger].kind, EventKind::Request { .. }));
+    assert_eq!((cut.kept, cut.total), (1, 3));
+    assert_eq!(cut.lost.len(), 2);
+    assert_eq!(cut.lost[0], "sync");
+    assert!(cut.lost[1].starts_with("reply "), "{:?}", cut.lost);
+    let text: Vec<String> = r.trace.events.iter().map(|e| r.trace.render_text(e)).collect();
+    assert!(text.iter().any(|l| l.ends_with("n0 lost in the crash: sync")), "{text:#?}");
 
     // Keep(2): the sync took effect, so the value survives, but the reply is lost: `info`.
     let r = run(

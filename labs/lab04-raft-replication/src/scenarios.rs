@@ -494,12 +494,23 @@ fn old_entry_replicated() -> Property<RaftKv> {
     )
 }
 
-/// Evidence that n0 acknowledged the scripted entry in one seed or another, and restarted.
+/// Evidence that the crash fell inside n0's handling of the scripted entry (not in a timer that
+/// came first).
+fn crashed_in_append_entries() -> Property<RaftKv> {
+    evidence::crashed_inside_handler(
+        "n0 crashed inside its handler of n1's AppendEntries",
+        "The script crashes n0 inside its handling of n1's AppendEntries, after a random prefix \
+         of that handler's effects.",
+        NodeId(0),
+        |m| m.from == NodeId(1) && matches!(m.msg, crate::Message::AppendEntries { .. }),
+    )
+}
+
+/// Evidence that n0 restarted and then heard the scripted vote request.
 fn asked_after_restart() -> Property<RaftKv> {
     evidence::delivered_after_restart(
-        "n0 crashed in the AppendEntries handler and was asked for a vote after its restart",
-        "The script crashes n0 inside its handling of n1's AppendEntries (after a random prefix \
-         of its effects), restarts it, and then n2, whose log is empty, asks it for a vote.",
+        "n0 was asked for a vote after its restart",
+        "After the restart, n2, whose log is empty, asks n0 for its vote in term 10.",
         NodeId(0),
         |m| m.from == NodeId(2) && matches!(m.msg, crate::Message::RequestVote { .. }),
     )
@@ -1033,7 +1044,11 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 Some(asks_for_a_vote(ms(400))),
             ]),
             load: Load::Silent,
-            properties: vec![asked_after_restart(), answered_the_vote_request()],
+            properties: vec![
+                crashed_in_append_entries(),
+                asked_after_restart(),
+                answered_the_vote_request(),
+            ],
             ..spec(
                 "ack_survives_crash",
                 "B",
