@@ -69,7 +69,11 @@ impl Lab {
     pub fn explain(&self, report: &Report) -> String {
         let mut out = format!("\n{} {} failed.\n", self.id, report.scenario);
         let unjudged = report.failures().filter(|p| p.failure.is_none()).count();
-        for p in report.failures().filter(|p| p.failure.is_some()) {
+        // Earliest violation first: a safety property broken before a run stopped early comes
+        // before the stop itself (whose failure has no time), then failures of the whole run.
+        let mut failed: Vec<_> = report.failures().filter(|p| p.failure.is_some()).collect();
+        failed.sort_by_key(|p| p.failure.as_ref().and_then(|f| f.at).map_or((1, 0), |t| (0, t.0)));
+        for p in failed {
             out.push_str(&format!("\nFAIL  {}\n", p.name));
             out.push_str(&format!("  what it means:  {}\n", p.definition));
             out.push_str(&format!("  common causes:  {}\n", p.causes));

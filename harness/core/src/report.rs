@@ -149,7 +149,7 @@ enum Message {
     Judged {
         seed: u64,
         aborted: Option<Abort>,
-        verdicts: Vec<Verdict>,
+        verdicts: Vec<Option<Verdict>>,
         tallies: Vec<Option<Tally>>,
         outcome: Vec<String>,
     },
@@ -175,6 +175,31 @@ pub fn judge<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Verdi
         .collect()
 }
 
+/// What can be said of each property on one run: every verdict for a run that reached its end;
+/// for a run that stopped early, the safety properties it violated before it stopped (a
+/// violation in a prefix is one in the run), and `None` (not judged) for the rest, including a
+/// safety property that held so far or whose check could not cope with the cut-off run.
+pub fn judge_what_ran<P: Protocol>(
+    run: &Run<P>,
+    properties: &[Property<P>],
+) -> Vec<Option<Verdict>> {
+    if run.aborted.is_none() {
+        return judge(run, properties).into_iter().map(Some).collect();
+    }
+    properties
+        .iter()
+        .map(|p| {
+            if !p.safety {
+                return None;
+            }
+            match crate::panics::catch(|| (p.check)(run)) {
+                Ok(v @ Verdict::Fails { .. }) => Some(v),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Measures one run for every property judged over all seeds (`None` for the others, and for
 /// every property if the run stopped early). A measurement that panics counts as nothing.
 pub fn measure<P: Protocol>(run: &Run<P>, properties: &[Property<P>]) -> Vec<Option<Tally>> {
@@ -195,18 +220,18 @@ pub fn first_violation<P: Protocol>(
     run: &Run<P>,
     properties: &[Property<P>],
 ) -> Option<(Time, String)> {
-    if let Some(why) = &run.aborted {
-        return Some((run.end, format!("{RUN_COMPLETES}: {why}")));
-    }
+    // A run that stopped early: a safety violation before the stop comes first.
+    let stopped = run.aborted.as_ref().map(|why| (run.end, format!("{RUN_COMPLETES}: {why}")));
     properties
         .iter()
-        .zip(judge(run, properties))
-        .filter_map(|(p, v)| match v {
+        .zip(judge_what_ran(run, properties))
+        .filter_map(|(p, v)| match v? {
             Verdict::Holds => None,
             Verdict::Fails { at, evidence } => {
                 Some((at.unwrap_or(run.end), format!("{}: {evidence}", p.name)))
             }
         })
+        .chain(stopped)
         .min_by_key(|(at, _)| *at)
 }
 
@@ -262,7 +287,7 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                     if seed == first_seed && first_lines.is_none() {
                         first_lines = Some(trace_lines(&run));
                     }
-                    let verdicts = judge(&run, &scenario.properties);
+                    let verdicts = judge_what_ran(&run, &scenario.properties);
                     let tallies = measure(&run, &scenario.properties);
                     let aborted = run.aborted.clone();
                     let outcome = match &scenario.outcome {
@@ -321,12 +346,15 @@ pub fn evaluate<P: Protocol>(lab: &str, scenario: Arc<Scenario<P>>, seeds: Vec<u
                 match aborted {
                     Some(why) => {
                         completes.record(seed, Verdict::fails(why.to_string()));
-                        for p in &mut props {
-                            p.unjudged_seeds += 1;
+                        for (p, v) in props.iter_mut().zip(verdicts) {
+                            match v {
+                                Some(v) => p.record(seed, v),
+                                None => p.unjudged_seeds += 1,
+                            }
                         }
                     }
                     None => {
-                        for (p, v) in props.iter_mut().zip(verdicts) {
+                        for (p, v) in props.iter_mut().zip(verdicts.into_iter().flatten()) {
                             p.record(seed, v);
                         }
                         for ((p, t), property) in

@@ -118,6 +118,10 @@ pub struct Property<P: Protocol> {
     pub check: Check<P>,
     /// For a property judged over all seeds together: how to measure a run and judge the sum.
     pub over_seeds: Option<OverSeeds<P>>,
+    /// A safety property ("nothing bad ever happens"): a violation in a prefix of a run is a
+    /// violation of the run, so when a run stops early (a panic, a budget) it is still judged
+    /// on what happened before. Every other property needs the whole run.
+    pub safety: bool,
 }
 
 impl<P: Protocol> Clone for Property<P> {
@@ -128,6 +132,7 @@ impl<P: Protocol> Clone for Property<P> {
             causes: self.causes,
             check: Arc::clone(&self.check),
             over_seeds: self.over_seeds.clone(),
+            safety: self.safety,
         }
     }
 }
@@ -146,7 +151,26 @@ impl<P: Protocol> Property<P> {
         causes: &'static str,
         check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
     ) -> Property<P> {
-        Property { name, definition, causes, check: Arc::new(check), over_seeds: None }
+        Property {
+            name,
+            definition,
+            causes,
+            check: Arc::new(check),
+            over_seeds: None,
+            safety: false,
+        }
+    }
+
+    /// A safety property: one whose check, run on any prefix of a run, fails only if the run
+    /// really broke it by then (it never waits for something to happen). Judged even on runs
+    /// that stop early, so a violation before a panic is still reported.
+    pub fn safety(
+        name: &'static str,
+        definition: &'static str,
+        causes: &'static str,
+        check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
+    ) -> Property<P> {
+        Property { safety: true, ..Property::new(name, definition, causes, check) }
     }
 
     /// A property judged over all seeds together: `measure` tallies each run, `judge` rules on
@@ -165,6 +189,7 @@ impl<P: Protocol> Property<P> {
             causes,
             check: Arc::new(|_| Verdict::Holds),
             over_seeds: Some(OverSeeds { measure: Arc::new(measure), judge: Arc::new(judge) }),
+            safety: false,
         }
     }
 }

@@ -74,6 +74,60 @@ fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
 }
 
 #[test]
+fn a_safety_property_broken_before_a_panic_is_still_reported() {
+    let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
+    s.factory = Arc::new(|id| {
+        Box::new(common::Node {
+            behaviour: if id.0 == 0 {
+                Behaviour::TwoPingsAtStart
+            } else {
+                Behaviour::PanicOnMessage
+            },
+        })
+    });
+    // n0 sends two pings at time zero; n1 panics when the first arrives, later.
+    s.properties.push(Property::safety("one ping at most", "d", "c", |run| {
+        let sends: Vec<_> = run
+            .trace
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, harness::EventKind::Send { .. }))
+            .collect();
+        match sends.get(1) {
+            Some(second) => Verdict::fails_at(second.at, "n0 sent a second ping"),
+            None => Verdict::Holds,
+        }
+    }));
+    s.properties.push(Property::safety("nothing lost", "d", "c", |_| Verdict::Holds));
+    s.properties.push(Property::safety("a check that needs the end", "d", "c", |run| {
+        assert!(run.aborted.is_none(), "cannot judge a cut-off run");
+        Verdict::Holds
+    }));
+    s.properties.push(Property::new("everything answered", "d", "c", |_| {
+        Verdict::fails("judged only on whole runs")
+    }));
+    let s = Arc::new(s);
+    let report = evaluate("test", Arc::clone(&s), vec![1, 2]);
+    assert_eq!(line_of(&report, RUN_COMPLETES).failed_seeds, 2);
+    let broken = line_of(&report, "one ping at most");
+    assert_eq!((broken.failed_seeds, broken.unjudged_seeds), (2, 0));
+    assert_eq!(
+        broken.line(),
+        "  FAIL  one ping at most: seed 1 at 0.000000s: n0 sent a second ping"
+    );
+    // Holding so far is not holding: the rest of the run never happened.
+    for name in ["nothing lost", "a check that needs the end", "everything answered"] {
+        let p = line_of(&report, name);
+        assert_eq!((p.failed_seeds, p.unjudged_seeds), (0, 2), "{name}");
+    }
+    // The trace's first violation is the broken property, not the panic that came after.
+    let run = s.run(1);
+    let (at, what) = harness::report::first_violation(&run, &s.properties).unwrap();
+    assert_eq!(at, harness::Time::ZERO);
+    assert_eq!(what, "one ping at most: n0 sent a second ping");
+}
+
+#[test]
 fn nondeterminism_is_reported_with_the_first_diverging_event() {
     let report = evaluate(
         "test",
