@@ -28,7 +28,7 @@ fn ordinal(k: usize) -> String {
 /// Every message is delivered at most once, in the order it was sent, and nothing is delivered
 /// that was not sent.
 pub fn exactly_once_in_order() -> Property<Links> {
-    Property::new(
+    Property::safety(
         "exactly once, in order",
         "On every link, the messages the receiver delivers are, at every moment, a prefix of the \
          messages the application asked the sender to send: no duplicates, no gaps filled out of \
@@ -156,7 +156,7 @@ pub fn delivered_in_time(timing: Timing, max_delay: Duration) -> Property<Links>
 
 /// Data packets carry the message the contract says their sequence number stands for.
 pub fn packets_follow_the_contract() -> Property<Links> {
-    Property::new(
+    Property::safety(
         "packets follow the contract",
         "A Data packet with seq k from s to r carries the k-th message (counting from 0) that the \
          application asked s to send to r; an Ack's next never exceeds the number of messages \
@@ -219,7 +219,7 @@ pub fn packets_follow_the_contract() -> Property<Links> {
 
 /// An acknowledgement never covers a message the receiver has not delivered.
 pub fn acks_only_what_was_delivered() -> Property<Links> {
-    Property::new(
+    Property::safety(
         "acks only what was delivered",
         "When r sends Ack { next: n } to s, r has already delivered messages 0..n from s. An ack \
          is a promise: the sender forgets what it covers.",
@@ -259,7 +259,7 @@ pub fn acks_only_what_was_delivered() -> Property<Links> {
 
 /// A sender never sends a message again once an acknowledgement covering it has arrived.
 pub fn no_resend_after_ack() -> Property<Links> {
-    Property::new(
+    Property::safety(
         "no resend after ack",
         "Once an Ack { next: n } from r has reached s, s never sends Data with seq < n to r again.",
         "a retransmission timer that is not cancelled (or not checked) when the ack arrives; \
@@ -341,7 +341,7 @@ pub fn retransmissions_paced(timing: Timing) -> Property<Links> {
 
 /// Acknowledgements answer data packets: no more acks than data packets received.
 pub fn acks_answer_data() -> Property<Links> {
-    Property::new(
+    Property::safety(
         "acks answer data",
         "A receiver sends at most one Ack for each Data packet that reaches it: acks are replies, \
          not a background chatter.",

@@ -137,7 +137,7 @@ fn carried_lamport(e: &Stamped) -> u64 {
 
 /// Part A's timestamps are exactly what the pinned conventions give.
 pub fn lamport_rules() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "follows the pinned rules",
         "Every timestamp is what the contract's conventions give: a clock starts at 0; a local \
          event or a send is stamped with the clock after adding 1; a receive with \
@@ -162,7 +162,7 @@ pub fn lamport_rules() -> Property<Clocks> {
 
 /// a -> b implies L(a) < L(b).
 pub fn lamport_respects_causality() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "a -> b implies L(a) < L(b)",
         "If event a happened before event b (earlier at the same node, or a send and its \
          receive, or a chain of these), a's Lamport timestamp is smaller than b's.",
@@ -192,7 +192,7 @@ pub fn lamport_respects_causality() -> Property<Clocks> {
 
 /// (L, node id) never repeats, so it orders all events totally, extending happens-before.
 pub fn lamport_total_order() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "(L, node) is a total order",
         "No two events share both a Lamport timestamp and a node, so ordering by (L, node id) \
          puts every pair of events in order; with the property above, that order extends \
@@ -221,7 +221,7 @@ pub fn lamport_total_order() -> Property<Clocks> {
 
 /// Part B's timestamps are exactly what the pinned conventions give.
 pub fn vector_rules() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "follows the pinned rules",
         "Every vector timestamp is what the contract's conventions give: all zeros at the start; \
          a local event or a send adds 1 to the node's own entry; a receive takes the \
@@ -270,7 +270,7 @@ fn truth(a: &Stamped, b: &Stamped) -> Causality {
 
 /// a -> b exactly when V(a) < V(b).
 pub fn vector_characterizes_causality() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "a -> b exactly when V(a) < V(b)",
         "For every pair of events: a happened before b if and only if a's vector is at most b's \
          in every entry and smaller in at least one; so two events are concurrent exactly when \
@@ -309,7 +309,7 @@ pub fn vector_characterizes_causality() -> Property<Clocks> {
 
 /// The student's comparison is right for every pair of events of the run.
 pub fn vector_compare_is_right<V: VectorClock>() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "compare is right for every pair",
         "Vector::compare(V(a), V(b)) says Before, After, Concurrent or Equal exactly as a and b \
          relate in happens-before, for every pair of events of the run, each with itself.",
@@ -365,7 +365,7 @@ pub fn hlc_expected(before: Hlc, received: Option<Hlc>, wall: i64) -> Hlc {
 
 /// Part C's timestamps are exactly what the paper's rules give.
 pub fn hlc_rules() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "follows the paper's rules",
         "Every HLC timestamp is what the rules of Kulkarni et al. give from the clock's previous \
          value, the wall clock, and (for a receive) the message's timestamp.",
@@ -395,7 +395,7 @@ pub fn hlc_rules() -> Property<Clocks> {
 
 /// HLC timestamps strictly increase at every node.
 pub fn hlc_monotonic() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "never goes backwards",
         "At every node, each event's (l, c) is greater than the previous event's, even when the \
          wall clock steps backwards.",
@@ -426,7 +426,7 @@ pub fn hlc_monotonic() -> Property<Clocks> {
 /// l is never behind the node's wall clock, and never ahead of it by more than the bound.
 pub fn hlc_close_to_wall(duration: Duration) -> Property<Clocks> {
     let bound = timing::max_skew(duration).as_micros() as i64;
-    Property::new(
+    Property::safety(
         "l stays within the skew bound of the wall clock",
         "For every event, wall <= l <= wall + max_skew, where max_skew = 2 x MAX_OFFSET + 2 x \
          MAX_DRIFT x the run's length + MAX_BACKWARD_STEP: l is an earlier wall-clock reading of \
@@ -456,7 +456,7 @@ pub fn hlc_close_to_wall(duration: Duration) -> Property<Clocks> {
 
 /// a -> b implies hlc(a) < hlc(b).
 pub fn hlc_respects_causality() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "a -> b implies hlc(a) < hlc(b)",
         "If a happened before b, a's (l, c) is smaller than b's.",
         "a receive that ignores the message's timestamp; a counter reset on a receive whose l \
@@ -486,7 +486,7 @@ pub fn hlc_respects_causality() -> Property<Clocks> {
 /// c is bounded as Kulkarni et al. prove: it never exceeds the number of events that happened
 /// before with the same l (the paper's bound on c).
 pub fn hlc_counter_bounded() -> Property<Clocks> {
-    Property::new(
+    Property::safety(
         "c counts only earlier events with the same l",
         "For every event f, c(f) <= the number of events g with g -> f and l(g) = l(f), as \
          Kulkarni et al. (2014) prove: c grows only along a causal chain that keeps l fixed.",

@@ -75,7 +75,7 @@ pub fn established_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, T
 
 /// At most one node acts as leader in any term.
 pub fn one_leader_per_term() -> Property<Raft> {
-    Property::new(
+    Property::safety(
         "at most one leader per term",
         "No two nodes send AppendEntries in the same term: sending AppendEntries in term T is \
          what makes a node leader of T.",
@@ -103,7 +103,7 @@ pub fn one_leader_per_term() -> Property<Raft> {
 
 /// No node grants its vote to two candidates in one term, across crashes.
 pub fn one_vote_per_term() -> Property<Raft> {
-    Property::new(
+    Property::safety(
         "one vote per term, across crashes",
         "A node grants its (real) vote in a term to one candidate at most, even if it crashes and \
          restarts in between: the vote is durable before it is sent.",
@@ -128,7 +128,7 @@ pub fn one_vote_per_term() -> Property<Raft> {
 
 /// A node adopts every higher term it sees: nothing it sends afterwards carries a lower one.
 pub fn adopts_higher_terms() -> Property<Raft> {
-    Property::new(
+    Property::safety(
         "adopts every higher term it sees",
         "Once a node has received a message with term T (pre-votes aside, which change no one's \
          term), everything it sends carries a term of at least T, across restarts too.",

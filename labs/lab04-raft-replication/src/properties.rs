@@ -103,7 +103,7 @@ pub fn current_leader(trace: &Trace<RaftKv>, now: Time) -> Option<NodeId> {
 
 /// At most one node acts as leader in any term.
 pub fn one_leader_per_term() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "at most one leader per term",
         "No two nodes send AppendEntries or InstallSnapshot in the same term: doing so in term T \
          is what makes a node leader of T.",
@@ -131,7 +131,7 @@ pub fn one_leader_per_term() -> Property<RaftKv> {
 /// Log matching (Raft's figure 3): two entries with the same index and term hold the same
 /// command and follow the same entries, wherever they are sent.
 pub fn log_matching() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "log matching",
         "Two log entries with the same index and term hold the same command and are preceded by \
          the same entries: a leader creates at most one entry per index in its term, and entries \
@@ -175,7 +175,7 @@ pub fn log_matching() -> Property<RaftKv> {
 /// Leader completeness (section 5.4): once a command is committed at an index, every leader of
 /// a later term has it there.
 pub fn leader_completeness() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "leader completeness",
         "Once a command is committed at an index (some node applied it there), every leader of a \
          later term has it: no AppendEntries of a term higher than any term in use at that \
@@ -227,7 +227,7 @@ pub fn leader_completeness() -> Property<RaftKv> {
 
 /// State machine safety (figure 3): no two nodes apply different commands at one index.
 pub fn state_machine_safety() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "state machine safety",
         "No two nodes apply different commands at the same log index.",
         "committing an entry of an earlier term by counting replicas (figure 8); not truncating \
@@ -258,7 +258,7 @@ pub fn state_machine_safety() -> Property<RaftKv> {
 /// Each node hands its service every committed entry once, in order (within one incarnation:
 /// a restarted node rebuilds its service from its snapshot and the log).
 pub fn applies_in_order_once() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "each entry applied once, in order",
         "Within one run of a node (from a start to its crash), the service gets consecutive \
          indices: each committed entry once, in log order, and a snapshot only if it is ahead of \
@@ -298,7 +298,7 @@ pub fn applies_in_order_once() -> Property<RaftKv> {
 
 /// Parts A-C: a restored snapshot holds exactly the commands committed up to its index.
 pub fn snapshots_hold_the_log() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "snapshots hold the committed log",
         "A snapshot restored at index i is the service's state after applying exactly the \
          commands committed at indices 1 to i.",
@@ -606,7 +606,7 @@ pub fn operations_complete(max_delay: Duration) -> Property<RaftKv> {
 /// The vote restriction (section 5.4.1): a node grants its vote only to a candidate whose log
 /// is at least as up to date as its own.
 pub fn votes_for_up_to_date_logs() -> Property<RaftKv> {
-    Property::new(
+    Property::safety(
         "votes only for up-to-date logs",
         "A node grants a (real) vote only if the candidate's last entry has a higher term than the \
          voter's, or the same term and an index at least as high. The voter's log is known from \

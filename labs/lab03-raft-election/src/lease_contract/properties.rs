@@ -104,7 +104,7 @@ pub fn takeover_bound(timing: LeaseTiming) -> Duration {
 
 /// The storage's accepted tokens never go down.
 pub fn storage_fences(services: Services) -> Property<Leases> {
-    Property::new(
+    Property::safety(
         "the storage never accepts a lower token",
         "Every write the storage accepts carries a token at least as high as every token it \
          accepted before: a stale holder's write is fenced off.",
@@ -130,7 +130,7 @@ pub fn storage_fences(services: Services) -> Property<Leases> {
 
 /// Every write is sent while its lease is valid at the service.
 pub fn writes_under_valid_lease(services: Services) -> Property<Leases> {
-    Property::new(
+    Property::safety(
         "writes only under a valid lease",
         "A node sends a write with token T at time t only if the lease service granted (or last \
          renewed) lease T to that node at or before t, with expiry after t. A holder stops in \
@@ -167,7 +167,7 @@ pub fn writes_under_valid_lease(services: Services) -> Property<Leases> {
 
 /// No two nodes act as leader (write) at overlapping times.
 pub fn one_leader_at_a_time() -> Property<Leases> {
-    Property::new(
+    Property::safety(
         "one leader at a time",
         "A node acts as leader under token T from its first write with T to its last; no two \
          nodes' spans overlap in virtual time. It follows from writing only under a valid lease.",
@@ -199,7 +199,7 @@ pub fn one_leader_at_a_time() -> Property<Leases> {
 
 /// Every write carries a token the service granted to its writer.
 pub fn writes_carry_the_token(services: Services) -> Property<Leases> {
-    Property::new(
+    Property::safety(
         "every write carries its lease's token",
         "Each write is stamped with the fencing token of a lease the service granted to its \
          writer, so the storage can tell a stale leader from the current one.",
