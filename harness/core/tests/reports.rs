@@ -46,8 +46,8 @@ fn a_failing_property_names_its_first_seed_and_evidence() {
     assert!(!report.passed());
 }
 
-#[test]
-fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
+/// n0 sends n1 two pings at time zero; n1 panics when the first arrives.
+fn pings_to_a_panicking_node() -> harness::Scenario<common::Test> {
     let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
     s.factory = Arc::new(|id| {
         Box::new(common::Node {
@@ -58,6 +58,12 @@ fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
             },
         })
     });
+    s
+}
+
+#[test]
+fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
+    let mut s = pings_to_a_panicking_node();
     s.properties.push(Property::new("anything", "d", "c", |_| Verdict::Holds));
     let report = evaluate("test", Arc::new(s), vec![1, 2]);
     let completes = line_of(&report, RUN_COMPLETES);
@@ -75,17 +81,7 @@ fn a_panic_fails_the_run_completes_property_and_leaves_the_rest_unjudged() {
 
 #[test]
 fn a_safety_property_broken_before_a_panic_is_still_reported() {
-    let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
-    s.factory = Arc::new(|id| {
-        Box::new(common::Node {
-            behaviour: if id.0 == 0 {
-                Behaviour::TwoPingsAtStart
-            } else {
-                Behaviour::PanicOnMessage
-            },
-        })
-    });
-    // n0 sends two pings at time zero; n1 panics when the first arrives, later.
+    let mut s = pings_to_a_panicking_node();
     s.properties.push(Property::safety("one ping at most", "d", "c", |run| {
         let sends: Vec<_> = run
             .trace
@@ -178,16 +174,7 @@ fn a_property_over_seeds_is_judged_once_on_the_sum_of_every_seed() {
 #[test]
 fn a_property_over_seeds_is_not_judged_when_a_run_stops_early() {
     use harness::scenario::Tally;
-    let mut s = scenario(Behaviour::PanicOnMessage, Budgets::default());
-    s.factory = Arc::new(|id| {
-        Box::new(common::Node {
-            behaviour: if id.0 == 0 {
-                Behaviour::TwoPingsAtStart
-            } else {
-                Behaviour::PanicOnMessage
-            },
-        })
-    });
+    let mut s = pings_to_a_panicking_node();
     s.properties.push(Property::over_seeds(
         "never",
         "d",
