@@ -109,7 +109,7 @@ pub fn list_files(dir: &Path) -> io::Result<Vec<String>> {
 
 /// Lets `copy`, a copy of the repository at `origin`, reuse `origin`'s build instead of
 /// compiling everything again: seeds `copy/target/debug` with `origin/target/debug` (less its
-/// incremental caches), then gives each file of `copy` that is byte for byte the file at the same
+/// incremental caches and its programs), then gives each file of `copy` that is byte for byte the file at the same
 /// path in `origin` that file's modification time, and every other file the present time.
 ///
 /// Cargo rebuilds a package when one of its sources is newer than its last build, and trusts the
@@ -128,8 +128,16 @@ pub fn share_build(origin: &Path, copy: &Path) -> Result<(), String> {
     }
     let built = origin.join("target").join("debug");
     if built.is_dir() {
+        // Programs (test binaries, the packages' own binaries) are most of a build's size, and a
+        // copy rebuilds the ones it runs anyway, for the packages it changed; cargo rebuilds a
+        // program whose file is missing. Build scripts, in `build/`, are kept.
+        let program = |rel: &Path| {
+            let top_or_deps =
+                rel.parent().is_some_and(|p| p == Path::new("") || p == Path::new("deps"));
+            top_or_deps && rel.extension().is_none_or(|e| e == "exe") && built.join(rel).is_file()
+        };
         copy_keeping_times(&built, &seeded, &|rel| {
-            rel == Path::new("incremental") || rel == Path::new(".cargo-lock")
+            rel == Path::new("incremental") || rel == Path::new(".cargo-lock") || program(rel)
         })
         .map_err(fail)?;
     }
@@ -223,6 +231,9 @@ mod tests {
         write_aged(&origin.join("target/debug/deps/liba.rlib"), "built", 100);
         write_aged(&origin.join("target/debug/.fingerprint/a/dep-lib-a"), "fp", 100);
         write_aged(&origin.join("target/debug/incremental/a/cache"), "big", 100);
+        write_aged(&origin.join("target/debug/deps/grading-0123abcd"), "a test program", 100);
+        write_aged(&origin.join("target/debug/lab00"), "a package's program", 100);
+        write_aged(&origin.join("target/debug/build/serde-1/build-script-build"), "kept", 100);
         copy_tree(&origin, &copy, &|_| false).unwrap();
         std::fs::write(copy.join("src/edited.rs"), "fn b() { changed() }").unwrap();
         write_aged(&copy.join("target/debug/stale"), "from an earlier copy", 50);
@@ -232,13 +243,21 @@ mod tests {
         assert_eq!(modified(&copy.join("src/same.rs")), modified(&origin.join("src/same.rs")));
         let build = modified(&origin.join("target/debug/deps/liba.rlib"));
         assert!(modified(&copy.join("src/edited.rs")) > build, "a changed file must look newer");
-        for seeded in ["deps/liba.rlib", ".fingerprint/a/dep-lib-a"] {
+        for seeded in
+            ["deps/liba.rlib", ".fingerprint/a/dep-lib-a", "build/serde-1/build-script-build"]
+        {
             let (ours, theirs) =
                 (copy.join("target/debug").join(seeded), origin.join("target/debug").join(seeded));
             assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
             assert_eq!(modified(&ours), modified(&theirs), "{seeded} keeps its age");
         }
         assert!(!copy.join("target/debug/incremental").exists(), "caches are not copied");
+        for program in ["deps/grading-0123abcd", "lab00"] {
+            assert!(
+                !copy.join("target/debug").join(program).exists(),
+                "{program} is rebuilt if run"
+            );
+        }
         assert!(!copy.join("target/debug/stale").exists(), "an earlier seed is replaced");
         std::fs::remove_dir_all(&dir).unwrap();
     }
