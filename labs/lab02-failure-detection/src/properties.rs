@@ -274,7 +274,7 @@ pub fn swim_probe_failure(timing: SwimTiming, members: usize, u: f64) -> f64 {
 /// Outputs name members only, never the observer itself, and alternate per target: `Suspect`
 /// of a trusted member, `Restore` of a suspected one. A restarted node trusts everyone.
 pub fn well_formed() -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "suspicions are well formed",
         "Each node's outputs are about other members only, and for each member they alternate: \
          Suspect of a member it trusts, Restore of a member it suspects. A node starts (and \

@@ -150,7 +150,7 @@ fn replay(
 /// A member suspects another only once that member's freshness point has passed (1 ms of slack
 /// for rounding): never on a timeout of its own invention.
 pub fn suspects_only_overdue(timing: HeartbeatTiming) -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "suspects only overdue members",
         "A member outputs Suspect(q) only once q's freshness point has passed with no newer \
          heartbeat: EA + α, where EA is the mean of A_i - s_i·η over the last n heartbeats \

@@ -136,7 +136,7 @@ pub fn calls_end_within_budget(timing: RetryTiming) -> Property<FailureDetection
 /// A call's attempts are numbered 0, 1, 2, ... in order, sent once each to the server, at most
 /// max_attempts of them, the first at once.
 pub fn attempts_within_budget(timing: RetryTiming, server: NodeId) -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "never more attempts than the budget",
         "A client sends a call's attempts to the server numbered 0, 1, 2, ... in order, each \
          exactly once, at most max_attempts of them, attempt 0 the moment the call is asked for; \
@@ -198,7 +198,7 @@ pub fn attempts_within_budget(timing: RetryTiming, server: NodeId) -> Property<F
 
 /// Each wait between attempts lies in [0, min(cap, base·2^k)] after attempt k timed out.
 pub fn waits_inside_envelope(timing: RetryTiming) -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "waits stay inside the envelope",
         "Attempt k + 1 of a call is sent a wait w after attempt k timed out (T after it was \
          sent), with 0 ≤ w ≤ min(cap, base·2^k) (plus 1 ms): never before the timeout, never \
@@ -370,7 +370,7 @@ pub fn success_when_answered(timing: RetryTiming) -> Property<FailureDetection> 
 
 /// Once a reply has reached the client, it never sends that call again.
 pub fn no_retry_after_reply() -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "no retry after the reply arrived",
         "Once a reply to a call has reached the client, the client sends no further attempt of \
          that call, whatever timers it had set.",

@@ -403,7 +403,7 @@ pub fn missed_ack_asks_helpers(timing: SwimTiming, members: usize) -> Property<F
 /// A member suspects only the target of its current probe, at the end of the probe's period,
 /// when no ack about it came and helpers were asked: "none answered within the period".
 pub fn suspects_only_unanswered(timing: SwimTiming) -> Property<FailureDetection> {
-    Property::new(
+    Property::safety(
         "suspects only unanswered members",
         "A member outputs Suspect(q) only to conclude its current probe of q, once the protocol \
          period since its ping is over (1 ms of slack), when no ack about q for that probe has \
