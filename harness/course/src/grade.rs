@@ -97,7 +97,8 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
         );
     }
     // The copy reuses the repository's own build (`target/debug`) for every package it does
-    // not change, so a grading compiles the lab and what depends on it, not the harness.
+    // not change, so a grading compiles the lab and what depends on it, not the harness, even in
+    // a repository never built before (see below).
     let work = root.join("target").join("grading");
     if work.exists() {
         std::fs::remove_dir_all(&work)
@@ -110,6 +111,14 @@ pub fn grade(root: &Path, lab: &LabInfo, submission: &Path) -> Result<Grade, Str
     if lab.solution.is_some() {
         labs::lay_prerequisite(&work, lab)?;
     }
+    // What the copy reuses must exist: build the lab's tests in the repository first (nothing to
+    // do if they are built; a repository whose own copy of the lab does not compile just shares
+    // less).
+    let _ = cargo()
+        .args(["test", "--no-run", "--quiet", "-p", &lab.package])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .output();
     files::share_build(root, &work)?;
     let rubric = rubric(&work, lab)?;
     for f in &lab.files {
