@@ -229,6 +229,9 @@ pub struct Run<P: Protocol> {
     /// Each node's clock parameters, so a property can recompute what a node's clocks read
     /// instead of trusting what the node says they read.
     pub clocks: Vec<Clock>,
+    /// The `ClockStep` events, as (trace index, node, step), so that a reading is computed
+    /// without walking the trace.
+    clock_steps: Vec<(usize, NodeId, i64)>,
 }
 
 impl<P: Protocol> Run<P> {
@@ -241,14 +244,11 @@ impl<P: Protocol> Run<P> {
     /// handler of that node, such as an `Output`): its offset and drift, plus every backward or
     /// forward step the run applied to it before that event.
     pub fn wall_clock(&self, node: NodeId, event: usize) -> i64 {
-        let steps: i64 = self.trace.events[..event]
+        let steps: i64 = self
+            .clock_steps
             .iter()
-            .filter_map(|e| match e.kind {
-                EventKind::ClockStep { node: stepped, by_micros } if stepped == node => {
-                    Some(by_micros)
-                }
-                _ => None,
-            })
+            .filter(|(index, stepped, _)| *index < event && *stepped == node)
+            .map(|(_, _, by)| by)
             .sum();
         self.clocks[node.index()].wall(self.trace.events[event].at) + steps
     }
@@ -363,6 +363,8 @@ pub struct Simulation<P: Protocol> {
     aborted: Option<Abort>,
     progress: Option<Arc<AtomicU64>>,
     picker: Option<Picker<P>>,
+    /// Every wall clock step applied: (trace index of its event, node, by how much).
+    clock_steps: Vec<(usize, NodeId, i64)>,
 }
 
 impl<P: Protocol> fmt::Debug for Simulation<P> {
@@ -427,6 +429,7 @@ impl<P: Protocol> Simulation<P> {
             events: 0,
             instant: (Time::ZERO, 0),
             aborted: None,
+            clock_steps: Vec::new(),
             progress: None,
             picker: setup.picker,
         };
@@ -505,6 +508,7 @@ impl<P: Protocol> Simulation<P> {
             trace: self.trace,
             aborted: self.aborted,
             clocks: self.slots.iter().map(|s| s.clock).collect(),
+            clock_steps: self.clock_steps,
             storage: self.slots.into_iter().map(|s| s.storage).collect(),
         }
     }
@@ -671,6 +675,7 @@ impl<P: Protocol> Simulation<P> {
             }
             Fault::ClockStep { node, by_micros, .. } => {
                 self.slots[node.index()].wall_steps += by_micros;
+                self.clock_steps.push((self.trace.events.len(), node, by_micros));
                 self.record(EventKind::ClockStep { node, by_micros });
             }
         }
@@ -781,12 +786,9 @@ impl<P: Protocol> Simulation<P> {
                 break;
             }
         }
-        if keep.is_some() && self.aborted.is_none() {
-            for effect in drained {
-                self.record(EventKind::EffectLost { node, effect: effect.describe().into() });
-            }
-        } else {
-            drop(drained);
+        let cut_short = keep.is_some() && self.aborted.is_none();
+        for effect in drained.filter(|_| cut_short) {
+            self.record(EventKind::EffectLost { node, effect: effect.describe().into() });
         }
         effects.clear();
         self.effects = effects;
