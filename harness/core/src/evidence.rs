@@ -168,6 +168,16 @@ pub fn restarted<P: Protocol>(node: NodeId) -> Property<P> {
     )
 }
 
+/// Evidence that a scenario's script did what it says; its failure is the script's, not the
+/// student's.
+fn scripted<P: Protocol>(
+    name: &'static str,
+    definition: &'static str,
+    check: impl Fn(&Run<P>) -> Verdict + Send + Sync + 'static,
+) -> Property<P> {
+    Property::new(name, definition, "none: the script does it; report this if it fails.", check)
+}
+
 /// After `node`'s first restart, a message that `wanted` picks out was delivered to it: a
 /// scripted scenario's message came after the crash, as the script means it to.
 pub fn delivered_after_restart<P: Protocol>(
@@ -176,29 +186,24 @@ pub fn delivered_after_restart<P: Protocol>(
     node: NodeId,
     wanted: fn(&Envelope<P::Msg>) -> bool,
 ) -> Property<P> {
-    Property::new(
-        name,
-        definition,
-        "none: the script does it; report this if it fails.",
-        move |run| {
-            let restart = run.trace.events.iter().find_map(|e| match e.kind {
-                EventKind::Restart { node: x, .. } if x == node => Some(e.at),
-                _ => None,
-            });
-            let delivered = restart.is_some_and(|r| {
-                run.trace.events.iter().any(|e| {
-                    e.at > r
-                        && matches!(e.kind, EventKind::Deliver { msg }
+    scripted(name, definition, move |run| {
+        let restart = run.trace.events.iter().find_map(|e| match e.kind {
+            EventKind::Restart { node: x, .. } if x == node => Some(e.at),
+            _ => None,
+        });
+        let delivered = restart.is_some_and(|r| {
+            run.trace.events.iter().any(|e| {
+                e.at > r
+                    && matches!(e.kind, EventKind::Deliver { msg }
                         if run.trace.message(msg).to == node && wanted(run.trace.message(msg)))
-                })
-            });
-            if delivered {
-                Verdict::Holds
-            } else {
-                Verdict::fails(format!("{node} got no such message after its restart"))
-            }
-        },
-    )
+            })
+        });
+        if delivered {
+            Verdict::Holds
+        } else {
+            Verdict::fails(format!("{node} got no such message after its restart"))
+        }
+    })
 }
 
 /// Where a crash inside a handler (`Fault::CrashInHandler`) cut a node's handler short.
@@ -252,27 +257,22 @@ pub fn crashed_inside_handler<P: Protocol>(
     node: NodeId,
     wanted: fn(&Envelope<P::Msg>) -> bool,
 ) -> Property<P> {
-    Property::new(
-        name,
-        definition,
-        "none: the script does it; report this if it fails.",
-        move |run| {
-            let Some(cut) = cut_point(run, node) else {
-                return Verdict::fails(format!("{node} never crashed inside a handler"));
-            };
-            let trigger = &run.trace.events[cut.trigger];
-            match trigger.kind {
-                EventKind::Deliver { msg } if wanted(run.trace.message(msg)) => Verdict::Holds,
-                _ => Verdict::fails_at(
-                    run.trace.events[cut.crash].at,
-                    format!(
-                        "{node} crashed inside another handler: {}",
-                        run.trace.render_text(trigger).trim()
-                    ),
+    scripted(name, definition, move |run| {
+        let Some(cut) = cut_point(run, node) else {
+            return Verdict::fails(format!("{node} never crashed inside a handler"));
+        };
+        let trigger = &run.trace.events[cut.trigger];
+        match trigger.kind {
+            EventKind::Deliver { msg } if wanted(run.trace.message(msg)) => Verdict::Holds,
+            _ => Verdict::fails_at(
+                run.trace.events[cut.crash].at,
+                format!(
+                    "{node} crashed inside another handler: {}",
+                    run.trace.render_text(trigger).trim()
                 ),
-            }
-        },
-    )
+            ),
+        }
+    })
 }
 
 /// Each of `nodes` crashed, restarted and then handled at least one message or request (see
