@@ -45,14 +45,12 @@ pub struct Grade {
 /// The scenarios of a lab and their points, from the `list` command of the pristine copy's
 /// own (stub) package, which always compiles: the same version of the lab that grades.
 fn rubric(work: &Path, lab: &LabInfo) -> Result<Vec<(String, u32)>, String> {
-    let out = cargo()
-        .args(["run", "--quiet", "-p", &lab.package, "--", "list", "--json"])
+    let mut list = cargo();
+    list.args(["run", "--quiet", "-p", &lab.package, "--", "list", "--json"])
         .current_dir(work)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let listed: Vec<ListedScenario> = serde_json::from_slice(&out.stdout)
-        .map_err(|_| format!("`cargo run -p {} -- list --json` failed", lab.package))?;
+        .env("CARGO_TARGET_DIR", work.join("target"));
+    let listed: Vec<ListedScenario> =
+        labs::json_of(list, &format!("`cargo run -p {} -- list --json`", lab.package))?;
     Ok(listed.into_iter().map(|s| (s.name, s.points)).collect())
 }
 

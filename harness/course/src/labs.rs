@@ -128,6 +128,24 @@ impl LabInfo {
     }
 }
 
+/// Runs a lab program's command that prints JSON (`list --json`, `run --all --json`) at the
+/// graded seeds and timing, and reads what it printed; one sentence, with the program's
+/// output, if it printed none.
+pub fn json_of<T: serde::de::DeserializeOwned>(
+    mut cmd: std::process::Command,
+    what: &str,
+) -> Result<T, String> {
+    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
+    let o = cmd.output().map_err(|e| format!("cannot run {what}: {e}"))?;
+    serde_json::from_slice(&o.stdout).map_err(|_| {
+        format!(
+            "{what} gave no results:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
 /// One scenario as the lab CLI's `list --json` describes it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ListedScenario {

@@ -84,18 +84,13 @@ fn copy_sharing_build(
     files::share_build(origin, dest)
 }
 
-/// The scenario names of a package, from its `list` command.
+/// The scenario names of a package, from its `list --json` command.
 fn scenario_names(root: &Path, package: &str) -> Result<Vec<String>, String> {
     let mut cmd = in_root(cargo(), root);
-    cmd.args(["run", "--quiet", "-p", package, "--", "list"]);
-    let o = captured(cmd)?;
-    if !o.status.success() {
-        return Err(format!("`cargo run -p {package} -- list` failed:\n{}", text(&o)));
-    }
-    Ok(String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .collect())
+    cmd.args(["run", "--quiet", "-p", package, "--", "list", "--json"]);
+    let listed: Vec<ListedScenario> =
+        labs::json_of(cmd, &format!("`cargo run -p {package} -- list --json`"))?;
+    Ok(listed.into_iter().map(|s| s.name).collect())
 }
 
 /// Runs a lab's graded tests in `root` at the graded seeds and timing, every test to the end.
@@ -306,13 +301,6 @@ fn lab_bugs(lab: &LabInfo) -> Result<Vec<Bug>, Vec<String>> {
     }
 }
 
-/// Runs a cargo-built program's command and reads its JSON output.
-fn json_of<T: serde::de::DeserializeOwned>(mut cmd: Command, what: &str) -> Result<T, String> {
-    cmd.env_remove("COURSE_SEEDS").env_remove("COURSE_TIMING");
-    let o = captured(cmd)?;
-    serde_json::from_slice(&o.stdout).map_err(|_| format!("{what} gave no results:\n{}", text(&o)))
-}
-
 /// Which scenarios a bug must be tried on, in rubric order: every one for a bug that must fail
 /// them all; otherwise those that grade the property it names.
 fn scenarios_for<'a>(bug: &Bug, listed: &'a [ListedScenario]) -> Vec<&'a ListedScenario> {
@@ -327,13 +315,12 @@ fn rejects(result: &ScenarioResult, property: &str) -> bool {
     result.properties.iter().any(|p| p.name == property && p.failed_seeds > 0)
 }
 
-/// What a bug's proof says when its patch would not come back out of the scratch tree.
-const NOT_REVERTED: &str = "the patch does not come back out";
-
 /// Proves one bug in `tree` (a scratch copy of the repository that shares the repository's
 /// build): applies it, builds its solution, runs the scenarios that grade its property until one
-/// rejects it through that property, and takes it back out. `Ok` holds the sentence for the log.
-fn prove_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> {
+/// rejects it through that property, and takes it back out. `Ok` holds the sentence for the log;
+/// the flag says whether the tree is as it was before (a patch that would not come back out
+/// leaves it changed).
+fn prove_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> (Result<String, String>, bool) {
     let git = |reverse: bool| {
         let mut apply = Command::new("git");
         apply.args(["apply", "--whitespace=nowarn"]);
@@ -346,16 +333,18 @@ fn prove_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String
         apply.env("GIT_CEILING_DIRECTORIES", tree.parent().unwrap_or(tree));
         apply
     };
-    match captured(git(false))? {
-        o if o.status.success() => {}
-        o => return Err(format!("the patch no longer applies:\n{}", text(&o))),
+    // `git apply` changes nothing when it fails.
+    match captured(git(false)) {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => return (Err(format!("the patch no longer applies:\n{}", text(&o))), true),
+        Err(e) => return (Err(e), true),
     }
     let proved = try_bug(tree, bug, build);
-    let reverted = captured(git(true))?;
-    if !reverted.status.success() {
-        return Err(format!("{NOT_REVERTED}:\n{}", text(&reverted)));
+    match captured(git(true)) {
+        Ok(o) if o.status.success() => (proved, true),
+        Ok(o) => (Err(format!("the patch does not come back out:\n{}", text(&o))), false),
+        Err(e) => (Err(e), false),
     }
-    proved
 }
 
 fn try_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> {
@@ -379,7 +368,7 @@ fn try_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> 
         cmd.args(args).current_dir(tree);
         cmd
     };
-    let listed: Vec<ListedScenario> = json_of(program(&["list", "--json"]), "`list --json`")?;
+    let listed: Vec<ListedScenario> = labs::json_of(program(&["list", "--json"]), "`list --json`")?;
     let tried = scenarios_for(bug, &listed);
     if tried.is_empty() {
         return Err(format!("no scenario grades \"{}\", the property it names", bug.rejected_by));
@@ -387,7 +376,7 @@ fn try_bug(tree: &Path, bug: &Bug, build: &Mutex<()>) -> Result<String, String> 
     let mut rejecting = Vec::new();
     let mut surviving = Vec::new();
     for scenario in tried {
-        let results: Vec<ScenarioResult> = json_of(
+        let results: Vec<ScenarioResult> = labs::json_of(
             program(&["run", &scenario.name, "--json"]),
             &format!("the bugged solution's `run {}`", scenario.name),
         )?;
@@ -446,15 +435,13 @@ fn bug_proof(root: &Path, labs: &[LabInfo]) -> Vec<String> {
                         copy_sharing_build(root, &tree, |_| Ok(()))
                     }
                     .and_then(|()| {
-                        tree_is_clean = true;
-                        prove_bug(&tree, bug, build)
+                        let (verdict, restored) = prove_bug(&tree, bug, build);
+                        tree_is_clean = restored;
+                        verdict
                     });
                     match outcome {
                         Ok(sentence) => say!("{} bug {}: {sentence}", bug.solution, bug.name),
                         Err(e) => {
-                            if e.starts_with(NOT_REVERTED) {
-                                tree_is_clean = false;
-                            }
                             let problem = format!("{} bug {}: {e}", bug.solution, bug.name);
                             found.lock().unwrap_or_else(|p| p.into_inner()).push(problem);
                         }
