@@ -10,7 +10,7 @@ use crate::sim::Run;
 use crate::time::Time;
 use crate::trace::{DropReason, EventKind, Filter};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The first line of every page this module writes, so the CLI can tell its own files from a
 /// user's before overwriting one.
@@ -212,14 +212,17 @@ pub fn render<P: Protocol>(
                     bands.push(partition_band(t1, t, &links));
                 }
             }
-            EventKind::NetworkChange { description } => {
-                for n in 0..run.nodes as u32 {
-                    marks.push(Mark {
-                        node: n,
-                        t,
-                        kind: "network",
-                        label: format!("network: {description}"),
-                    });
+            EventKind::NetworkChange { description, links } => {
+                let touched: BTreeSet<u32> = links.iter().flat_map(|(a, b)| [a.0, b.0]).collect();
+                let label = if links.is_empty() {
+                    format!("network: {description}")
+                } else {
+                    let listed: Vec<String> =
+                        links.iter().map(|(a, b)| format!("{a}->{b}")).collect();
+                    format!("links {}: {description}", listed.join(" "))
+                };
+                for n in (0..run.nodes as u32).filter(|n| links.is_empty() || touched.contains(n)) {
+                    marks.push(Mark { node: n, t, kind: "network", label: label.clone() });
                 }
             }
             EventKind::ClockStep { node, by_micros } => {

@@ -68,13 +68,24 @@ pub enum Fault {
         /// The blocked (from, to) links.
         links: Vec<(NodeId, NodeId)>,
     },
-    /// The network's behaviour changes from `at` on (for example, the quiet period at the end
-    /// of a scenario).
+    /// The network's behaviour changes from `at` on, on every link (for example, the quiet
+    /// period at the end of a scenario). It replaces every per-link behaviour set before.
     Network {
         /// When.
         at: Time,
         /// The new behaviour.
         network: Network,
+    },
+    /// The listed directed links behave differently from `at` on (a slow node, a distant
+    /// datacenter), until a later `LinkNetwork` names them again or a `Network` fault resets
+    /// every link. `None` returns them to the behaviour of the rest of the network.
+    LinkNetwork {
+        /// When.
+        at: Time,
+        /// The (from, to) links.
+        links: Vec<(NodeId, NodeId)>,
+        /// Their behaviour, or `None` for the network's.
+        network: Option<Network>,
     },
     /// The node the scenario's picker names at `at` (the current leader, say) crashes, and
     /// restarts `restart_after` later if that is set. If the picker names no one at `at`, the
@@ -136,6 +147,17 @@ impl Fault {
         Fault::Partition { at, heal, links: vec![(from, to)] }
     }
 
+    /// Every link into and out of `node` in a cluster of `nodes` behaves as `network` from `at`
+    /// on (`None`: as the rest of the network again); a slow or distant node.
+    pub fn links_of(at: Time, node: NodeId, nodes: usize, network: Option<Network>) -> Fault {
+        let links = (0..nodes as u32)
+            .map(NodeId)
+            .filter(|other| *other != node)
+            .flat_map(|other| [(node, other), (other, node)])
+            .collect();
+        Fault::LinkNetwork { at, links, network }
+    }
+
     /// When this fault takes effect.
     pub fn at(&self) -> Time {
         match self {
@@ -144,6 +166,7 @@ impl Fault {
             | Fault::Pause { at, .. }
             | Fault::Partition { at, .. }
             | Fault::Network { at, .. }
+            | Fault::LinkNetwork { at, .. }
             | Fault::ClockStep { at, .. }
             | Fault::CrashPicked { at, .. }
             | Fault::IsolatePicked { at, .. }
@@ -178,6 +201,17 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::Network { at, network } => write!(f, "network becomes {network} at {at}"),
+            Fault::LinkNetwork { at, links, network } => {
+                let links: Vec<String> = links.iter().map(|(a, b)| format!("{a}->{b}")).collect();
+                match network {
+                    Some(n) => write!(f, "links {} become {n} at {at}", links.join(" ")),
+                    None => write!(
+                        f,
+                        "links {} return to the network's behaviour at {at}",
+                        links.join(" ")
+                    ),
+                }
+            }
             Fault::CrashPicked { at, restart_after } => match restart_after {
                 Some(d) => write!(f, "crash the picked node at {at}, restart it {d} later"),
                 None => write!(f, "crash the picked node at {at}"),
@@ -208,5 +242,14 @@ mod tests {
             unreachable!()
         };
         assert_eq!(links, vec![(a, b), (a, c), (b, a), (c, a)]);
+    }
+
+    #[test]
+    fn the_links_of_a_node_are_every_link_into_and_out_of_it() {
+        let Fault::LinkNetwork { links, .. } = Fault::links_of(Time(1), NodeId(1), 3, None) else {
+            unreachable!()
+        };
+        let expected = [(1, 0), (0, 1), (1, 2), (2, 1)].map(|(a, b)| (NodeId(a), NodeId(b)));
+        assert_eq!(links, expected);
     }
 }

@@ -347,6 +347,8 @@ pub struct Simulation<P: Protocol> {
     seq: u64,
     trace: Trace<P>,
     network: Network,
+    /// Per directed link, a behaviour that overrides `network` (a slow node's links).
+    link_networks: Vec<Option<Network>>,
     /// Blocked directed links, counted so overlapping partitions heal independently.
     blocked: Vec<u32>,
     faults: Vec<Fault>,
@@ -381,9 +383,12 @@ impl<P: Protocol> Simulation<P> {
     /// Prepares a run of `setup` with `seed`; nothing happens until [`Simulation::run`].
     pub fn new(seed: u64, setup: Setup<P>) -> Simulation<P> {
         assert!(setup.nodes > 0, "a simulation needs at least one node");
-        let networks = std::iter::once(&setup.network).chain(setup.faults.iter().filter_map(|f| {
-            if let Fault::Network { network, .. } = f { Some(network) } else { None }
-        }));
+        let networks =
+            std::iter::once(&setup.network).chain(setup.faults.iter().filter_map(|f| match f {
+                Fault::Network { network, .. } => Some(network),
+                Fault::LinkNetwork { network, .. } => network.as_ref(),
+                _ => None,
+            }));
         for network in networks {
             assert!(
                 network.delay.min > Duration::ZERO,
@@ -416,6 +421,7 @@ impl<P: Protocol> Simulation<P> {
             seq: 0,
             trace: Trace::default(),
             network: setup.network,
+            link_networks: vec![None; n * n],
             blocked: vec![0; n * n],
             faults: setup.faults,
             fault_rng: Rng::stream(seed, Purpose::Faults, 0, 0),
@@ -646,7 +652,21 @@ impl<P: Protocol> Simulation<P> {
             }
             Fault::Network { network, .. } => {
                 self.network = network;
-                self.record(EventKind::NetworkChange { description: network.to_string().into() });
+                self.link_networks.fill(None);
+                let description = network.to_string().into();
+                self.record(EventKind::NetworkChange { description, links: Box::new([]) });
+            }
+            Fault::LinkNetwork { links, network, .. } => {
+                let n = self.slots.len();
+                for (a, b) in &links {
+                    self.link_networks[a.index() * n + b.index()] = network;
+                }
+                let description = match network {
+                    Some(network) => network.to_string(),
+                    None => format!("as the network ({})", self.network),
+                };
+                let links = links.into();
+                self.record(EventKind::NetworkChange { description: description.into(), links });
             }
             Fault::CrashPicked { restart_after, .. } => {
                 let Some(node) = self.picked_or_retry(index) else { return };
@@ -857,7 +877,8 @@ impl<P: Protocol> Simulation<P> {
             self.record(EventKind::Drop { msg: id, reason: DropReason::Partition });
             return;
         }
-        let network = self.network;
+        let link = from.index() * self.slots.len() + to.index();
+        let network = self.link_networks[link].unwrap_or(self.network);
         let rng = &mut self.slots[from.index()].net_rng;
         if rng.chance(network.loss) {
             self.record(EventKind::Drop { msg: id, reason: DropReason::Loss });

@@ -87,8 +87,13 @@ pub enum EventKind<P: Protocol> {
     Partition { links: Box<[(NodeId, NodeId)]>, heal: Option<Time> },
     /// A partition healed.
     Heal { links: Box<[(NodeId, NodeId)]> },
-    /// The network's behaviour changed.
-    NetworkChange { description: Box<str> },
+    /// The network's behaviour changed: on the listed links, or on every link if there are
+    /// none listed.
+    NetworkChange {
+        description: Box<str>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        links: Box<[(NodeId, NodeId)]>,
+    },
     /// A node's wall clock was stepped.
     ClockStep { node: NodeId, by_micros: i64 },
     /// A node's handler panicked; the run stops here.
@@ -355,7 +360,16 @@ impl<P: Protocol> Trace<P> {
                 }
                 Ok(())
             }
-            NetworkChange { description } => write!(s, "NETWORK {description}"),
+            NetworkChange { description, links } => {
+                write!(s, "NETWORK")?;
+                for (a, b) in links {
+                    write!(s, " {a}->{b}")?;
+                }
+                if !links.is_empty() {
+                    write!(s, ":")?;
+                }
+                write!(s, " {description}")
+            }
             ClockStep { node, by_micros } => {
                 write!(s, "{node} wall clock stepped by {by_micros}us")
             }

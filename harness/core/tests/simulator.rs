@@ -109,6 +109,78 @@ fn a_one_way_partition_blocks_one_direction_only() {
     assert!(!out.iter().any(|(_, _, o)| o.starts_with("pong")), "pongs from n1 never reach n0");
 }
 
+#[test]
+fn a_link_can_be_slower_than_the_rest_until_the_network_resets_it() {
+    // n0 pings n1 and n2; from 100 ms every link of n2 takes 50 ms, until the whole network
+    // changes at 300 ms. n1's links keep the ordinary 1 ms.
+    let one_ms = Delay::uniform(Duration::from_millis(1), Duration::from_millis(1));
+    let fifty_ms = Delay::uniform(Duration::from_millis(50), Duration::from_millis(50));
+    let mut s = setup(3, Behaviour::PingPong { peers: 2 }, Duration::from_millis(500));
+    s.network = Network::reliable().with_delay(one_ms);
+    s.faults = vec![
+        Fault::links_of(
+            Time::from_millis(100),
+            NodeId(2),
+            3,
+            Some(Network::reliable().with_delay(fifty_ms)),
+        ),
+        Fault::Network {
+            at: Time::from_millis(300),
+            network: Network::reliable().with_delay(one_ms),
+        },
+    ];
+    let r = run(1, s);
+    let mut slow = 0;
+    for e in &r.trace.events {
+        if let EventKind::Deliver { msg } = e.kind {
+            let m = r.trace.message(msg);
+            let delay = e.at - m.sent_at;
+            let on_n2 = m.from == NodeId(2) || m.to == NodeId(2);
+            let in_window =
+                m.sent_at >= Time::from_millis(100) && m.sent_at < Time::from_millis(300);
+            if on_n2 && in_window {
+                assert_eq!(delay, Duration::from_millis(50), "{m:?}");
+                slow += 1;
+            } else {
+                assert_eq!(delay, Duration::from_millis(1), "{m:?}");
+            }
+        }
+    }
+    assert!(slow > 10, "only {slow} messages crossed the slow links");
+    let lines = text(&r);
+    assert!(
+        lines.iter().any(|l| l
+            .ends_with("NETWORK n2->n0 n0->n2 n2->n1 n1->n2: loss 0%, duplication 0%, delay 50ms")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_link_returns_to_the_network_behaviour_when_its_override_is_lifted() {
+    let mut s = setup(2, Behaviour::PingPong { peers: 1 }, Duration::from_millis(300));
+    s.faults = vec![
+        Fault::LinkNetwork {
+            at: Time::ZERO,
+            links: vec![(NodeId(0), NodeId(1))],
+            network: Some(Network::reliable().with_loss(Prob::ALWAYS)),
+        },
+        Fault::LinkNetwork {
+            at: Time::from_millis(100),
+            links: vec![(NodeId(0), NodeId(1))],
+            network: None,
+        },
+    ];
+    let r = run(1, s);
+    let pings = |from: Time, to: Time| {
+        outputs(&r)
+            .iter()
+            .filter(|(t, _, o)| *t >= from && *t < to && o.starts_with("ping"))
+            .count()
+    };
+    assert_eq!(pings(Time::ZERO, Time::from_millis(100)), 0, "every ping is lost on n0->n1");
+    assert!(pings(Time::from_millis(110), Time::from_millis(300)) > 10);
+}
+
 fn store_setup(
     requests: Vec<(Time, NodeId, Request)>,
     faults: Vec<Fault>,
