@@ -20,6 +20,7 @@ pub mod panics;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod services;
 pub mod sim;
 pub mod storage;
 pub mod time;
