@@ -25,6 +25,7 @@ pub mod sim;
 pub mod storage;
 pub mod time;
 pub mod trace;
+pub mod workloads;
 
 pub use clock::Clock;
 pub use faults::{Cut, Fault};

@@ -209,7 +209,8 @@ impl Spec {
                         (servers..servers + clerks).map(|c| NodeId(c as u32)).collect(),
                         keys,
                         Time::ZERO + (duration - Duration::from_secs(1)),
-                        append_percent,
+                        workloads::mix(append_percent),
+                        Request::Kv,
                     )),
                 };
                 Plan { faults, clocks: Vec::new(), workload }
