@@ -13,7 +13,7 @@ use super::model::Model;
 use serde::{Deserialize, Serialize};
 
 /// An operation on the key-value map.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "lowercase")]
 pub enum KvOp {
     /// Read a key.
