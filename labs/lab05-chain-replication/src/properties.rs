@@ -309,7 +309,12 @@ struct Dirtiness {
 
 impl Dirtiness {
     fn new(control: NodeId) -> Dirtiness {
-        Dirtiness { control, known: BTreeMap::new(), last_write: BTreeMap::new(), acked: BTreeMap::new() }
+        Dirtiness {
+            control,
+            known: BTreeMap::new(),
+            last_write: BTreeMap::new(),
+            acked: BTreeMap::new(),
+        }
     }
 
     fn observe(&mut self, run: &Run<ChainKv>, kind: &EventKind<ChainKv>) {
@@ -481,7 +486,7 @@ pub fn every_node_serves_reads(nodes: Vec<NodeId>) -> Property<ChainKv> {
 /// Evidence: the control plane removed `node` from the chain.
 pub fn removed(control: NodeId, node: NodeId) -> Property<ChainKv> {
     Property::new(
-        "the control plane removed the crashed node",
+        "the control plane removed the failed node",
         "The scenario is about reconfiguration, so on every seed the control plane must announce \
          a configuration without the node, after one with it.",
         "a node that keeps heartbeating for a crashed neighbour (the control plane hears only \
@@ -562,9 +567,11 @@ pub fn crashed_mid_stream(node: NodeId, successor: NodeId) -> Property<ChainKv> 
          successor lacks.",
         "a chain that stalls before the crash, so that no write is ever in flight.",
         move |run| {
-            let crash = run.trace.events.iter().position(
-                |e| matches!(e.kind, EventKind::Crash { node: n, .. } if n == node),
-            );
+            let crash = run
+                .trace
+                .events
+                .iter()
+                .position(|e| matches!(e.kind, EventKind::Crash { node: n, .. } if n == node));
             let Some(crash) = crash else {
                 return Verdict::fails(format!("{node} did not crash"));
             };

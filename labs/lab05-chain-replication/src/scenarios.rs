@@ -32,7 +32,7 @@ const WRITE_HEAVY: Mix = Mix { append_percent: 50, put_percent: 20 };
 fn lossy() -> Network {
     Network::reliable().with_loss(Prob::percent(10)).with_duplication(Prob::percent(5)).with_delay(
         Delay::uniform(Duration::from_millis(1), Duration::from_millis(5))
-            .with_spikes(Prob::percent(5), Duration::from_millis(40)),
+            .with_spikes(Prob::percent(10), Duration::from_millis(40)),
     )
 }
 
@@ -131,12 +131,13 @@ impl Shape {
         let (reads, scripted) = (self.reads, self.scripted);
         let subscribers = clerks.clone();
         let workload = format!(
-            "{} clerks, {}% appends, {}% puts, {}% gets on {} keys, from {} until {}",
+            "{} clerks, {}% appends, {}% puts, {}% gets on {} key{}, from {} until {}",
             self.clerks,
             mix.append_percent,
             mix.put_percent,
             mix.get_percent(),
             keys,
+            if keys == 1 { "" } else { "s" },
             start.since(Time::ZERO),
             until.since(Time::ZERO)
         );
@@ -220,7 +221,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
         },
         Shape {
             network: lossy(),
-            faults: "the network loses 10%, duplicates 5% and delays 5% of messages by up to 40 ms \
+            faults: "the network loses 10%, duplicates 5% and delays 10% of messages by up to 40 ms \
                      until 1500ms, then is reliable",
             draw_faults: Arc::new(|_| vec![quiet_at(Time::from_millis(1500))]),
             extra: vec![
