@@ -206,6 +206,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
     let shapes = vec![
         // Part A: the chain.
         Shape {
+            clerks: 5,
             extra: vec![properties::each_write_crosses_each_link_once(3)],
             ..Shape::new(
                 "chain_of_3",
@@ -215,7 +216,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
         },
         Shape {
             chain: 5,
-            clerks: 4,
+            clerks: 6,
             extra: vec![properties::each_write_crosses_each_link_once(5)],
             ..Shape::new("chain_of_5", "A", "a chain of five pipelines writes from many clerks")
         },
@@ -328,7 +329,12 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
         },
         Shape {
             joins: vec![Time::from_millis(900)],
-            faults: "none; n3 joins at the tail at 900ms",
+            clerks: 4,
+            mix: Mix { append_percent: 40, put_percent: 10 },
+            faults: "n3 joins at the tail at 900ms; its links take 15-20 ms each way",
+            draw_faults: Arc::new(|_| {
+                vec![Fault::links_of(Time::ZERO, NodeId(3), 5, Some(slow()))]
+            }),
             extra: vec![properties::joined_and_served(NodeId(4), NodeId(3))],
             ..Shape::new(
                 "node_joins",
@@ -391,7 +397,8 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
         },
         Shape {
             mix: Mix { append_percent: 30, put_percent: 10 },
-            clerks: 4,
+            clerks: 6,
+            keys: 2,
             faults: "every link of n2 (the tail) takes 15-20 ms each way until 1500ms",
             draw_faults: Arc::new(|_| {
                 vec![
