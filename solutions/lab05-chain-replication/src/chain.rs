@@ -130,6 +130,7 @@ impl Node {
     /// acknowledges as the tail.
     fn receive(&mut self, ctx: &mut Ctx<'_, ChainKv>, writes: Vec<Write>) {
         let before = self.store.last_seq();
+        let resent = writes.iter().any(|w| w.seq <= before);
         for w in writes {
             if w.seq > self.store.last_seq() + 1 {
                 self.early.insert(w.seq, w);
@@ -143,7 +144,8 @@ impl Node {
         self.early.retain(|seq, _| *seq > self.store.last_seq());
         if self.store.last_seq() == before {
             // A resend of what this node holds: its ack may have been lost, so say it again.
-            if let Some(p) = self.predecessor() {
+            // (Writes that only arrived early need no answer yet.)
+            if let (true, Some(p)) = (resent, self.predecessor()) {
                 ctx.send(p, Message::Ack { epoch: self.epoch(), seq: self.acked });
             }
             return;
@@ -401,11 +403,12 @@ impl Process<ChainKv> for Clerk {
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, ChainKv>, from: NodeId, msg: Message) {
         match msg {
-            Message::Membership(MembershipMsg::Config(c)) if from == self.control => {
-                if self.config.as_ref().is_none_or(|old| c.epoch > old.epoch) {
-                    self.config = Some(c);
-                    self.send_current(ctx);
-                }
+            Message::Membership(MembershipMsg::Config(c))
+                if from == self.control
+                    && self.config.as_ref().is_none_or(|old| c.epoch > old.epoch) =>
+            {
+                self.config = Some(c);
+                self.send_current(ctx);
             }
             Message::ClientReply { cseq, ret } if cseq == self.cseq => {
                 if let Some((id, _, _)) = self.current.take() {
