@@ -78,6 +78,8 @@ pub enum Message {
         epoch: Epoch,
         /// The writes after the successor's `have`, in order.
         writes: Vec<Write>,
+        /// Writes `1..=acked` have reached the tail (their clerks have been answered).
+        acked: Seq,
     },
     /// A clerk asks the head for a write.
     ClientWrite {
@@ -198,7 +200,8 @@ pub enum Reads {
     Craq,
 }
 
-/// The timing constants; the scenarios are graded at the default and at both ends of each range.
+/// The timing constants. Students are graded at the default; the reference solution must pass
+/// at both ends of every range too, and a submission may be tried there (`COURSE_TIMING`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
     /// How often a node heartbeats to the control plane, which removes a node it has not heard

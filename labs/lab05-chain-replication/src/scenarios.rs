@@ -42,8 +42,8 @@ fn slow() -> Network {
         .with_delay(Delay::uniform(Duration::from_millis(15), Duration::from_millis(20)))
 }
 
-/// Draws one seed's faults.
-type Faults = Arc<dyn Fn(&mut Rng) -> Vec<Fault> + Send + Sync>;
+/// Draws one seed's faults, given how many processes the scenario has.
+type Faults = Arc<dyn Fn(&mut Rng, usize) -> Vec<Fault> + Send + Sync>;
 
 /// Who is in a scenario and what it does; [`Shape::build`] turns it into a scenario.
 struct Shape {
@@ -86,7 +86,7 @@ impl Shape {
             reads: if part == "C" { Reads::Craq } else { Reads::Tail },
             network: Network::reliable(),
             faults: "none",
-            draw_faults: Arc::new(|_| Vec::new()),
+            draw_faults: Arc::new(|_, _| Vec::new()),
             mix: WRITES,
             keys: 3,
             start: Time::from_millis(300),
@@ -126,6 +126,7 @@ impl Shape {
         ];
         properties.extend(self.extra);
         let users = clerks.clone();
+        let nodes = replicas + 1 + self.clerks;
         let (mix, keys, start, draw) = (self.mix, self.keys, self.start, self.draw_faults);
         let until = Time::ZERO + (self.duration - Duration::from_secs(1));
         let (reads, scripted) = (self.reads, self.scripted);
@@ -146,14 +147,14 @@ impl Shape {
             part: self.part,
             points: self.points,
             summary: self.summary,
-            nodes: replicas + 1 + self.clerks,
+            nodes,
             network: self.network,
             faults: self.faults.to_string(),
             workload,
             duration: self.duration,
             seeds: SEEDS,
             plan: Arc::new(move |rng| Plan {
-                faults: draw(rng),
+                faults: draw(rng, nodes),
                 clocks: Vec::new(),
                 workload: Box::new(
                     KvUsers::<ChainKv>::new(users.clone(), keys, until, mix, |op| op)
@@ -191,7 +192,7 @@ impl Shape {
 
 /// A crash of `node` at a time drawn from `from..to` (milliseconds).
 fn crash_between(node: u32, from: u64, to: u64) -> Faults {
-    Arc::new(move |rng| {
+    Arc::new(move |rng, _| {
         vec![Fault::Crash { node: NodeId(node), at: Time::from_millis(rng.between(from, to)) }]
     })
 }
@@ -224,7 +225,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             network: lossy(),
             faults: "the network loses 10%, duplicates 5% and delays 10% of messages by up to 40 ms \
                      until 1500ms, then is reliable",
-            draw_faults: Arc::new(|_| vec![quiet_at(Time::from_millis(1500))]),
+            draw_faults: Arc::new(|_, _| vec![quiet_at(Time::from_millis(1500))]),
             extra: vec![
                 evidence::messages_lost(),
                 evidence::messages_duplicated(),
@@ -238,9 +239,9 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
         },
         Shape {
             faults: "every link of n1 takes 15-20 ms each way until 1500ms",
-            draw_faults: Arc::new(|_| {
+            draw_faults: Arc::new(|_, nodes| {
                 vec![
-                    Fault::links_of(Time::ZERO, NodeId(1), 5, Some(slow())),
+                    Fault::links_of(Time::ZERO, NodeId(1), nodes, Some(slow())),
                     quiet_at(Time::from_millis(1500)),
                 ]
             }),
@@ -295,7 +296,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             duration: Duration::from_millis(3000),
             faults: "two of n0-n2, drawn from the seed, crash one after the other: at 600-800ms \
                      and at 1200-1400ms",
-            draw_faults: Arc::new(|rng| {
+            draw_faults: Arc::new(|rng, _| {
                 let mut nodes = [NodeId(0), NodeId(1), NodeId(2)];
                 rng.shuffle(&mut nodes);
                 vec![
@@ -312,7 +313,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             mix: Mix { append_percent: 70, put_percent: 20 },
             faults: "n2 crashes at the first moment after 700-1000ms when a write is on its way to \
                      it and n3 lacks one it holds",
-            draw_faults: Arc::new(|rng| {
+            draw_faults: Arc::new(|rng, _| {
                 let at = Time::from_millis(rng.between(700, 1000));
                 vec![Fault::CrashPicked { at, restart_after: None }]
             }),
@@ -332,8 +333,8 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             clerks: 4,
             mix: Mix { append_percent: 40, put_percent: 10 },
             faults: "n3 joins at the tail at 900ms; its links take 15-20 ms each way",
-            draw_faults: Arc::new(|_| {
-                vec![Fault::links_of(Time::ZERO, NodeId(3), 5, Some(slow()))]
+            draw_faults: Arc::new(|_, nodes| {
+                vec![Fault::links_of(Time::ZERO, NodeId(3), nodes, Some(slow()))]
             }),
             extra: vec![properties::joined_and_served(NodeId(4), NodeId(3))],
             ..Shape::new(
@@ -348,7 +349,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             network: lossy(),
             faults: "loss, duplication and reordering as in lossy_links until 2000ms; two of n0-n3, \
                      drawn from the seed, crash at 600-900ms and at 1200-1500ms",
-            draw_faults: Arc::new(|rng| {
+            draw_faults: Arc::new(|rng, _| {
                 let mut nodes = [NodeId(0), NodeId(1), NodeId(2), NodeId(3)];
                 rng.shuffle(&mut nodes);
                 vec![
@@ -400,9 +401,9 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             clerks: 6,
             keys: 2,
             faults: "every link of n2 (the tail) takes 15-20 ms each way until 1500ms",
-            draw_faults: Arc::new(|_| {
+            draw_faults: Arc::new(|_, nodes| {
                 vec![
-                    Fault::links_of(Time::ZERO, NodeId(2), 5, Some(slow())),
+                    Fault::links_of(Time::ZERO, NodeId(2), nodes, Some(slow())),
                     quiet_at(Time::from_millis(1500)),
                 ]
             }),

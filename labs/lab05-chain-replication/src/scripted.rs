@@ -88,7 +88,7 @@ impl Process<ChainKv> for ScriptedPeer {
                 }
             }
             Message::Resume { .. } if config.after(me) == Some(from) => {
-                ctx.send(from, Message::Catchup { epoch, writes: Vec::new() });
+                ctx.send(from, Message::Catchup { epoch, writes: Vec::new(), acked: 0 });
             }
             _ => {}
         }

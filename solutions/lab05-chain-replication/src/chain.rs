@@ -31,8 +31,11 @@ pub struct Node {
     early: BTreeMap<Seq, Write>,
     /// When the oldest unacknowledged write was last sent, or `acked` last moved.
     progress_at: Time,
-    /// CRAQ reads waiting for the tail's answer: query number -> (clerk, cseq, key, sent at).
-    pending: BTreeMap<u64, (NodeId, u64, String, Time)>,
+    /// When the last `Resume` went to the predecessor.
+    resumed_at: Time,
+    /// CRAQ reads waiting for the tail's answer, one per clerk (a clerk has one operation open):
+    /// clerk -> (query number, cseq, key).
+    pending: BTreeMap<NodeId, (u64, u64, String)>,
     next_query: u64,
 }
 
@@ -76,7 +79,6 @@ impl Node {
         }
         let pred = self.predecessor();
         if !was_member || pred != old_pred {
-            self.early.clear();
             match pred {
                 Some(p) => {
                     self.synced = false;
@@ -88,23 +90,21 @@ impl Node {
         if self.successor() != old_succ {
             self.progress_at = ctx.now();
         }
+        // Reads waiting for the old tail: answer them as the new tail, or leave them to the
+        // clerks' retries.
+        let waiting = std::mem::take(&mut self.pending);
         if self.is_tail() {
             // Everything this node holds is now at the tail: committed.
             self.commit(ctx);
-            let answers: Vec<_> = std::mem::take(&mut self.pending).into_values().collect();
-            for (clerk, cseq, key, _) in answers {
+            for (clerk, (_, cseq, key)) in waiting {
                 let value = self.store.get(&key).to_string();
                 ctx.send(clerk, Message::ClientReply { cseq, ret: KvRet::Get { value } });
-            }
-        } else {
-            // Ask the new tail about reads still waiting, at the next check.
-            for entry in self.pending.values_mut() {
-                entry.3 = Time::ZERO;
             }
         }
     }
 
-    fn send_resume(&self, ctx: &mut Ctx<'_, ChainKv>, to: NodeId) {
+    fn send_resume(&mut self, ctx: &mut Ctx<'_, ChainKv>, to: NodeId) {
+        self.resumed_at = ctx.now();
         let msg =
             Message::Resume { epoch: self.epoch(), have: self.store.last_seq(), acked: self.acked };
         ctx.send(to, msg);
@@ -131,17 +131,10 @@ impl Node {
     fn receive(&mut self, ctx: &mut Ctx<'_, ChainKv>, writes: Vec<Write>) {
         let before = self.store.last_seq();
         let resent = writes.iter().any(|w| w.seq <= before);
-        for w in writes {
-            if w.seq > self.store.last_seq() + 1 {
-                self.early.insert(w.seq, w);
-            } else {
-                self.store.apply(w);
-            }
-        }
+        self.early.extend(writes.into_iter().filter(|w| w.seq > before).map(|w| (w.seq, w)));
         while let Some(w) = self.early.remove(&(self.store.last_seq() + 1)) {
             self.store.apply(w);
         }
-        self.early.retain(|seq, _| *seq > self.store.last_seq());
         if self.store.last_seq() == before {
             // A resend of what this node holds: its ack may have been lost, so say it again.
             // (Writes that only arrived early need no answer yet.)
@@ -212,7 +205,7 @@ impl Node {
         }
         let query = self.next_query;
         self.next_query += 1;
-        self.pending.insert(query, (clerk, cseq, key.clone(), ctx.now()));
+        self.pending.insert(clerk, (query, cseq, key.clone()));
         if let Some(tail) = self.config.as_ref().and_then(Configuration::last) {
             ctx.send(tail, Message::VersionQuery { epoch: self.epoch(), query, key });
         }
@@ -220,8 +213,9 @@ impl Node {
 
     fn resend(&mut self, ctx: &mut Ctx<'_, ChainKv>) {
         let now = ctx.now();
-        let waited = |since: Time| now.since(since) >= self.timing.resend_interval;
-        if !self.synced {
+        let interval = self.timing.resend_interval;
+        let waited = |since: Time| now.since(since) >= interval;
+        if !self.synced && waited(self.resumed_at) {
             if let Some(p) = self.predecessor() {
                 self.send_resume(ctx, p);
             }
@@ -231,17 +225,6 @@ impl Node {
                 let writes = self.store.writes_after(self.acked).to_vec();
                 ctx.send(s, Message::Forward { epoch: self.epoch(), writes });
                 self.progress_at = now;
-            }
-        }
-        let tail = self.config.as_ref().and_then(Configuration::last);
-        if let Some(tail) = tail.filter(|t| *t != self.me) {
-            let epoch = self.epoch();
-            for (query, entry) in &mut self.pending {
-                if waited(entry.3) {
-                    entry.3 = now;
-                    let key = entry.2.clone();
-                    ctx.send(tail, Message::VersionQuery { epoch, query: *query, key });
-                }
             }
         }
     }
@@ -260,6 +243,7 @@ impl ChainNode for Node {
             synced: false,
             early: BTreeMap::new(),
             progress_at: Time::ZERO,
+            resumed_at: Time::ZERO,
             pending: BTreeMap::new(),
             next_query: 0,
         }
@@ -302,17 +286,19 @@ impl Process<ChainKv> for Node {
             Message::Forward { .. } if !self.current(&msg, pred, from) => {}
             Message::Forward { writes, .. } => self.receive(ctx, writes),
             Message::Catchup { .. } if !self.current(&msg, pred, from) => {}
-            Message::Catchup { writes, .. } => {
+            Message::Catchup { writes, acked, .. } => {
+                // What the predecessor knew to be committed was answered already.
                 self.synced = true;
+                self.acked = self.acked.max(acked);
                 self.receive(ctx, writes);
             }
             Message::Ack { .. } if !self.current(&msg, succ, from) => {}
             Message::Ack { seq, .. } => self.on_ack(ctx, seq),
             Message::Resume { .. } if !self.current(&msg, succ, from) => {}
             Message::Resume { epoch, have, acked } => {
-                let writes = self.store.writes_after(have).to_vec();
-                ctx.send(from, Message::Catchup { epoch, writes });
                 self.on_ack(ctx, acked);
+                let writes = self.store.writes_after(have).to_vec();
+                ctx.send(from, Message::Catchup { epoch, writes, acked: self.acked });
             }
             Message::ClientWrite { cseq, op } => self.client_write(ctx, from, cseq, op),
             Message::ClientRead { cseq, key } => self.client_read(ctx, from, cseq, key),
@@ -322,12 +308,14 @@ impl Process<ChainKv> for Node {
                     ctx.send(from, Message::VersionReply { epoch, query, version });
                 }
             }
-            Message::VersionReply { epoch, query, version } => {
-                if epoch == self.epoch() {
-                    if let Some((clerk, cseq, key, _)) = self.pending.remove(&query) {
-                        let value = self.store.value_at(&key, version).to_string();
-                        ctx.send(clerk, Message::ClientReply { cseq, ret: KvRet::Get { value } });
-                    }
+            Message::VersionReply { query, version, .. } => {
+                // Waiting reads last one epoch (a reconfiguration drops them), so the query
+                // number alone says which read this answers.
+                let asked = self.pending.iter().find(|(_, (q, _, _))| *q == query);
+                if let Some((&clerk, _)) = asked {
+                    let (_, cseq, key) = self.pending.remove(&clerk).expect("just found");
+                    let value = self.store.value_at(&key, version).to_string();
+                    ctx.send(clerk, Message::ClientReply { cseq, ret: KvRet::Get { value } });
                 }
             }
             Message::Membership(_) | Message::ClientReply { .. } | Message::NotHere { .. } => {}

@@ -373,8 +373,8 @@ mod tests {
 
     #[test]
     fn a_lost_announcement_is_repaired_by_the_next_heartbeat() {
-        // Every announcement to n2 is lost until 250 ms; its heartbeats still show epoch 0, and the
-        // service answers them.
+        // The first announcement to n2 is lost (its link from the service is cut for 5 ms); its
+        // heartbeats still show epoch 0, and the service answers them.
         let cut = Fault::one_way(Time::ZERO, Some(Time::from_millis(5)), NodeId(4), NodeId(2));
         let run = Simulation::new(1, setup(vec![cut], Network::reliable())).run();
         let first = run.trace.events.iter().find_map(|e| match &e.kind {
