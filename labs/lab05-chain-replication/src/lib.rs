@@ -164,7 +164,7 @@ impl Message {
 pub enum Timer {
     /// A node's next heartbeat to the control plane.
     Heartbeat,
-    /// A node's check for writes, resumes and version queries that went unanswered.
+    /// A node's check for unacknowledged writes and an unanswered `Resume`.
     Resend,
     /// A clerk has waited long enough for an answer.
     Retry,
@@ -207,8 +207,7 @@ pub struct Timing {
     /// How often a node heartbeats to the control plane, which removes a node it has not heard
     /// from for [`Timing::failure_timeout`].
     pub heartbeat_interval: Duration,
-    /// How long a node waits for progress (an ack, a catchup, a version reply) before it sends
-    /// again.
+    /// How long a node waits for progress (an ack, a catchup) before it sends again.
     pub resend_interval: Duration,
     /// How long a clerk waits for an answer before it asks the control plane for the
     /// configuration and tries again.

@@ -304,9 +304,9 @@ pub fn each_write_crosses_each_link_once(nodes: usize) -> Property<ChainKv> {
 }
 
 /// Which versions each node knows to be committed, event by event, by the protocol's own rules: an
-/// `Ack` (or a `Resume`'s `acked`) counts if it comes from the node's successor in the
-/// configuration the node has received, in that epoch; a node that knows it is the tail holds
-/// nothing uncommitted.
+/// `Ack` (or a `Resume`'s `acked`) counts if it comes from the node's successor, and a
+/// `Catchup`'s `acked` if it comes from its predecessor, in the configuration the node has
+/// received, in that epoch; a node that knows it is the tail holds nothing uncommitted.
 struct Dirtiness {
     control: NodeId,
     known: BTreeMap<NodeId, Configuration>,
@@ -340,15 +340,20 @@ impl Dirtiness {
                         return;
                     }
                     Message::Ack { epoch, seq } | Message::Resume { epoch, acked: seq, .. } => {
-                        (*epoch, *seq)
+                        (*epoch, *seq, true)
                     }
+                    Message::Catchup { epoch, acked, .. } => (*epoch, *acked, false),
                     _ => return,
                 };
-                let from_successor = self
+                // Acks and resumes come from the successor, a catchup from the predecessor.
+                let neighbour = |c: &Configuration| {
+                    if acked.2 { c.after(m.to) } else { c.before(m.to) }
+                };
+                let accepted = self
                     .known
                     .get(&m.to)
-                    .is_some_and(|c| c.epoch == acked.0 && c.after(m.to) == Some(m.from));
-                if from_successor {
+                    .is_some_and(|c| c.epoch == acked.0 && neighbour(c) == Some(m.from));
+                if accepted {
                     let a = self.acked.entry(m.to).or_insert(0);
                     *a = (*a).max(acked.1);
                 }
@@ -461,6 +466,45 @@ pub fn one_query_per_dirty_read(control: NodeId) -> Property<ChainKv> {
             } else {
                 Verdict::fails(format!(
                     "{queries} version queries were sent for {dirty} dirty reads"
+                ))
+            }
+        },
+    )
+}
+
+/// Part C, without faults: the tail answers every version query that reaches it.
+pub fn tail_answers_every_query() -> Property<ChainKv> {
+    Property::new(
+        "the tail answers every version query",
+        "Without faults, every VersionQuery delivered to the tail is answered with a \
+         VersionReply: a dirty read costs one round trip to the tail, not a wait for the \
+         clerk's retry.",
+        "a tail that answers only queries of another epoch, or ignores a query for a key it \
+         never wrote (its version is 0); a node that answers queries only while it is not the \
+         tail.",
+        |run| {
+            let mut asked = 0;
+            let mut answered = 0;
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Deliver { msg } => {
+                        if let Message::VersionQuery { .. } = run.trace.message(msg).msg {
+                            asked += 1;
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        if let Message::VersionReply { .. } = run.trace.message(msg).msg {
+                            answered += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if answered >= asked {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!(
+                    "{asked} version queries reached the tail, and it sent {answered} replies"
                 ))
             }
         },

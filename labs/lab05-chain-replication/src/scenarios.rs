@@ -375,6 +375,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
                 properties::every_node_serves_reads(vec![NodeId(0), NodeId(1), NodeId(2)]),
                 properties::clean_reads_ask_no_one(NodeId(3)),
                 properties::one_query_per_dirty_read(NodeId(3)),
+                properties::tail_answers_every_query(),
             ],
             ..Shape::new(
                 "craq_read_mostly",
@@ -389,6 +390,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
                 properties::every_node_serves_reads(vec![NodeId(0), NodeId(1), NodeId(2)]),
                 properties::clean_reads_ask_no_one(NodeId(3)),
                 properties::one_query_per_dirty_read(NodeId(3)),
+                properties::tail_answers_every_query(),
             ],
             ..Shape::new(
                 "craq_write_heavy",
@@ -411,6 +413,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
                 properties::dirty_reads_happened(NodeId(3)),
                 properties::clean_reads_ask_no_one(NodeId(3)),
                 properties::one_query_per_dirty_read(NodeId(3)),
+                properties::tail_answers_every_query(),
             ],
             ..Shape::new(
                 "craq_dirty_reads",
@@ -424,6 +427,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             draw_faults: crash_between(2, 600, 1100),
             extra: vec![
                 evidence::crashed_for_good(&[NodeId(2)]),
+                properties::removed(NodeId(3), NodeId(2)),
                 properties::clean_reads_ask_no_one(NodeId(3)),
             ],
             ..Shape::new(
