@@ -13,6 +13,7 @@ fn instructors_only(rel: &Path) -> bool {
     rel.starts_with("solutions")
         || rel.starts_with(".ci")
         || rel == Path::new("docs/instructors.md")
+        || rel == Path::new(".cargo/mutants.toml")
 }
 
 /// The README's command that runs the project's own tests, and what students run instead.
@@ -100,9 +101,38 @@ pub fn export(root: &Path, out: &Path) -> Result<usize, String> {
     if !status.success() {
         return Err(format!("the exported workspace in {} does not resolve", out.display()));
     }
-    files::list_files(out)
+    let count = files::list_files(out)
         .map(|f| f.len())
-        .map_err(|e| format!("cannot list {}: {e}", out.display()))
+        .map_err(|e| format!("cannot list {}: {e}", out.display()))?;
+    first_commit(out)?;
+    Ok(count)
+}
+
+/// Makes the students' copy a git repository whose one commit is the handout, so that a student's
+/// `git diff` shows their own work and nothing else.
+fn first_commit(out: &Path) -> Result<(), String> {
+    let identity = ["-c", "user.name=course", "-c", "user.email=course@localhost"];
+    let steps: [&[&str]; 3] = [
+        &["init", "--quiet"],
+        &["add", "--all"],
+        &[&identity[..], &["commit", "--quiet", "--message", "The course handout"]].concat(),
+    ];
+    for step in steps {
+        let status = std::process::Command::new("git")
+            .args(step)
+            .current_dir(out)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run git to start the handout's history: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "git {} failed in {}: the handout is written, but is not a repository yet",
+                step.join(" "),
+                out.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `text` with every markdown link to `target` (with any `#anchor`) turned into its plain words.
@@ -181,6 +211,7 @@ mod tests {
         assert!(instructors_only(Path::new("solutions/lab00-links/bugs/x.patch")));
         assert!(instructors_only(Path::new("docs/instructors.md")));
         assert!(instructors_only(Path::new(".ci/run")));
+        assert!(instructors_only(Path::new(".cargo/mutants.toml")));
         assert!(!instructors_only(Path::new("labs/lab00-links/src/link.rs")));
         assert!(!instructors_only(Path::new("docs/grading.md")));
     }

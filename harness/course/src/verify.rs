@@ -472,7 +472,17 @@ fn handout_proof(root: &Path, all: &[LabInfo]) -> Vec<String> {
         return vec![e];
     }
     let mut problems = Vec::new();
-    for gone in ["solutions", "docs/instructors.md", ".ci"] {
+    let mut git_status = std::process::Command::new("git");
+    git_status.args(["status", "--porcelain"]).current_dir(&copy);
+    match captured(git_status) {
+        Ok(o) if o.status.success() && o.stdout.is_empty() => {}
+        Ok(o) => problems.push(format!(
+            "the handout should be a git repository whose one commit holds every file:\n{}",
+            text(&o)
+        )),
+        Err(e) => problems.push(e),
+    }
+    for gone in ["solutions", "docs/instructors.md", ".ci", ".cargo/mutants.toml"] {
         if copy.join(gone).exists() {
             problems.push(format!("the handout contains {gone}"));
         }

@@ -21,14 +21,12 @@ const CONTROL_CHECK: Duration = Duration::from_millis(10);
 /// Graded seeds per scenario.
 const SEEDS: u64 = 50;
 
-/// Mostly writes, some reads: parts A and B.
+/// Seven writes in ten: parts A and B, and CRAQ's write-heavy scenarios.
 const WRITES: Mix = Mix { append_percent: 50, put_percent: 20 };
 /// Nine reads in ten.
 const READ_MOSTLY: Mix = Mix { append_percent: 7, put_percent: 3 };
-/// Seven writes in ten.
-const WRITE_HEAVY: Mix = Mix { append_percent: 50, put_percent: 20 };
 
-/// The ordinary network, and the one that loses, duplicates and reorders (delay spikes).
+/// A network that loses, duplicates and reorders (by delay spikes).
 fn lossy() -> Network {
     Network::reliable().with_loss(Prob::percent(10)).with_duplication(Prob::percent(5)).with_delay(
         Delay::uniform(Duration::from_millis(1), Duration::from_millis(5))
@@ -384,7 +382,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             )
         },
         Shape {
-            mix: WRITE_HEAVY,
+            mix: WRITES,
             clerks: 4,
             extra: vec![
                 properties::every_node_serves_reads(vec![NodeId(0), NodeId(1), NodeId(2)]),
@@ -422,7 +420,7 @@ pub fn all<N: ChainNode, C: ChainClerk>(timing: Timing) -> Vec<Arc<Scenario<Chai
             )
         },
         Shape {
-            mix: WRITE_HEAVY,
+            mix: WRITES,
             faults: "n2 (the tail) crashes at 600-1100ms",
             draw_faults: crash_between(2, 600, 1100),
             extra: vec![
