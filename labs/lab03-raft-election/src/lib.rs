@@ -231,6 +231,8 @@ macro_rules! grading_tests {
             clock_drift,
             vote_survives_crash,
             steps_down_on_higher_term_reply,
+            grants_hold_off_elections,
+            stale_grants_ignored,
             babbling_peer,
             extension_prevote_rejoin,
             extension_checkquorum,

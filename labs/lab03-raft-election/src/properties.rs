@@ -126,6 +126,106 @@ pub fn one_vote_per_term() -> Property<Raft> {
     )
 }
 
+/// A node that grants a vote waits a whole election timeout before it campaigns itself.
+pub fn waits_after_granting(timing: Timing) -> Property<Raft> {
+    Property::safety(
+        "no campaign within a timeout of a granted vote",
+        "A node that grants its (real) vote restarts its election timer (the Raft paper's figure \
+         2: an election starts only when a timeout passes without hearing from a leader or \
+         granting a vote), so it sends no RequestVote, pre-vote or real, until a whole \
+         election_timeout T has passed on its own clock since the grant.",
+        "restarting the election timer on AppendEntries only, not when granting a vote; \
+         restarting it before deciding, so a refusal restarts it too (harmless) but a grant is \
+         forgotten in one branch.",
+        move |run: &Run<Raft>| {
+            let mut granted_at: BTreeMap<NodeId, Time> = BTreeMap::new();
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Crash { node, .. } => {
+                        granted_at.remove(&node);
+                    }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        let clock = |at| run.monotonic_clock(m.from, at);
+                        match m.msg {
+                            Message::Vote { granted: true, pre_vote: false, .. } => {
+                                granted_at.insert(m.from, e.at);
+                            }
+                            Message::RequestVote { .. } => {
+                                if let Some(&g) = granted_at.get(&m.from) {
+                                    let waited = clock(e.at).since(clock(g));
+                                    if waited < timing.election_timeout {
+                                        return Verdict::fails_at(
+                                            e.at,
+                                            format!(
+                                                "{} granted a vote at {g} and asked for votes \
+                                                 {waited} later, by its own clock (T is {})",
+                                                m.from, timing.election_timeout
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// A node leads a term only after a majority granted it that term's vote.
+pub fn leaders_won_their_votes() -> Property<Raft> {
+    Property::safety(
+        "every leader won a majority of its term's votes",
+        "Before a node first sends AppendEntries in term t, real votes granted in term t, from \
+         distinct nodes, have reached it in its current incarnation, enough to make a majority \
+         with its own.",
+        "counting a grant whose term is older than the election (a late answer to an earlier \
+         campaign); counting pre-vote grants as votes; counting one voter twice; keeping the \
+         votes of an earlier term when a new election starts.",
+        |run: &Run<Raft>| {
+            let majority = run.nodes / 2 + 1;
+            let mut votes: BTreeMap<(NodeId, Term), BTreeSet<NodeId>> = BTreeMap::new();
+            let mut leading: BTreeSet<(NodeId, Term)> = BTreeSet::new();
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Crash { node, .. } => votes.retain(|(n, _), _| *n != node),
+                    EventKind::Deliver { msg } => {
+                        let m = run.trace.message(msg);
+                        if let Message::Vote { term, granted: true, pre_vote: false } = m.msg {
+                            votes.entry((m.to, term)).or_default().insert(m.from);
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        let Message::AppendEntries { term, .. } = m.msg else { continue };
+                        if !leading.insert((m.from, term)) {
+                            continue;
+                        }
+                        let won = votes.get(&(m.from, term)).map_or(0, BTreeSet::len) + 1;
+                        if won < majority {
+                            return Verdict::fails_at(
+                                e.at,
+                                format!(
+                                    "{} led term {term} with {won} of the {majority} votes it \
+                                     needed (its own included)",
+                                    m.from
+                                ),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
 /// A node adopts every higher term it sees: nothing it sends afterwards carries a lower one.
 pub fn adopts_higher_terms() -> Property<Raft> {
     Property::safety(
@@ -354,6 +454,8 @@ pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
     vec![
         one_leader_per_term(),
         one_vote_per_term(),
+        leaders_won_their_votes(),
+        waits_after_granting(timing),
         adopts_higher_terms(),
         leader_in_time(timing, max_delay),
         stable_term(timing, max_delay),

@@ -522,6 +522,58 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             picker: None,
         },
         Spec {
+            name: "grants_hold_off_elections",
+            part: "A",
+            points: 5,
+            summary: "a node that keeps granting votes does not campaign itself (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n1 is scripted: from 50ms to 3s it asks n0 for its vote every 100ms, each time \
+                     in a term one higher; n2 is scripted and silent",
+            faults_end: at(3000),
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: (0..30u64)
+                        .map(|k| (at(50 + 100 * k), NodeId(0), request_vote(k + 1)))
+                        .collect(),
+                    answer: Answer::Nothing,
+                }),
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::Nothing }),
+            ]),
+            properties: vec![
+                properties::waits_after_granting(timing),
+                properties::one_vote_per_term(),
+                properties::adopts_higher_terms(),
+                grants_given(NodeId(0), 30),
+            ],
+            picker: None,
+        },
+        Spec {
+            name: "stale_grants_ignored",
+            part: "A",
+            points: 5,
+            summary: "a candidate counts only grants of its own term (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n1 and n2 are scripted: they grant pre-votes, and answer n0's vote request of \
+                     term t with a grant of term t - 1",
+            faults_end: Time::ZERO,
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::GrantInOlderTerm }),
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::GrantInOlderTerm }),
+            ]),
+            properties: vec![
+                properties::leaders_won_their_votes(),
+                properties::one_vote_per_term(),
+                stale_grants_arrived(),
+            ],
+            picker: None,
+        },
+        Spec {
             name: "babbling_peer",
             part: "A",
             points: 5,
@@ -595,6 +647,51 @@ fn babbler() -> ScriptedPeer {
         .flat_map(|i| [NodeId(0), NodeId(1)].map(|to| (at(10 + 40 * i), to, ask.clone())))
         .collect();
     ScriptedPeer { sends, answer: Answer::Nothing }
+}
+
+/// Evidence that `node` granted at least `count` real votes.
+fn grants_given(node: NodeId, count: usize) -> Property<Raft> {
+    Property::new(
+        "the node granted every request",
+        "The scenario asks n0 for its vote 30 times, each time in a higher term, so on every seed \
+         n0 must grant all 30: each request's term is above any n0 has seen.",
+        "refusing a vote for a term higher than the node's own; not answering at all.",
+        move |run: &Run<Raft>| {
+            let granted = run
+                .trace
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.from == node
+                        && matches!(m.msg, Message::Vote { granted: true, pre_vote: false, .. })
+                })
+                .count();
+            if granted >= count {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("{node} granted {granted} of the {count} requests"))
+            }
+        },
+    )
+}
+
+/// Evidence that grants of an older term than asked reached n0 while it campaigned.
+fn stale_grants_arrived() -> Property<Raft> {
+    Property::new(
+        "grants of an older term arrived",
+        "The scenario answers n0's vote requests with grants one term too old, so on every seed \
+         such grants must reach n0.",
+        "n0 never campaigned: see the election timer.",
+        |run: &Run<Raft>| {
+            let arrived = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Deliver { msg }
+                    if run.trace.message(msg).to == NodeId(0)
+                        && matches!(run.trace.message(msg).msg,
+                            Message::Vote { granted: true, pre_vote: false, .. }))
+            });
+            if arrived { Verdict::Holds } else { Verdict::fails("no grant reached n0") }
+        },
+    )
 }
 
 /// Evidence that the babbling peer's requests reached both nodes throughout.

@@ -11,6 +11,9 @@ pub enum Answer {
     Nothing,
     /// It grants pre-votes, and refuses real votes with a term this much higher than asked.
     RefuseWithHigherTerm(u64),
+    /// It grants pre-votes, and answers a real vote request of term t with a grant of term
+    /// t - 1: the late answer to an earlier campaign, which must not count in this one.
+    GrantInOlderTerm,
 }
 
 /// A peer that sends scripted messages at fixed times and answers votes by rule.
@@ -38,15 +41,17 @@ impl Process<Raft> for ScriptedPeer {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: Message) {
-        if let (Answer::RefuseWithHigherTerm(more), Message::RequestVote { term, pre_vote, .. }) =
-            (self.answer, msg)
-        {
-            let reply = if pre_vote {
-                Message::Vote { term, granted: true, pre_vote: true }
-            } else {
+        let Message::RequestVote { term, pre_vote, .. } = msg else { return };
+        let reply = match (self.answer, pre_vote) {
+            (Answer::Nothing, _) => return,
+            (_, true) => Message::Vote { term, granted: true, pre_vote: true },
+            (Answer::RefuseWithHigherTerm(more), false) => {
                 Message::Vote { term: term + more, granted: false, pre_vote: false }
-            };
-            ctx.send(from, reply);
-        }
+            }
+            (Answer::GrantInOlderTerm, false) => {
+                Message::Vote { term: term - 1, granted: true, pre_vote: false }
+            }
+        };
+        ctx.send(from, reply);
     }
 }
