@@ -1,5 +1,5 @@
 //! Lab 03's scenarios: elections from a cold start, under crashes, partitions, loss, restarts and
-//! drift, two scripted interleavings that force classic bugs into the open, and part C's
+//! drift, scripted interleavings that force classic bugs into the open, and part C's
 //! extension scenarios.
 
 use crate::properties::{self, current_leader, election_bound, first_election_is_cheap, part_a};
