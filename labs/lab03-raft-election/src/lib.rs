@@ -233,6 +233,7 @@ macro_rules! grading_tests {
             steps_down_on_higher_term_reply,
             grants_hold_off_elections,
             stale_grants_ignored,
+            candidate_follows_leader_of_its_term,
             babbling_peer,
             extension_prevote_rejoin,
             extension_checkquorum,

@@ -574,6 +574,33 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             picker: None,
         },
         Spec {
+            name: "candidate_follows_leader_of_its_term",
+            part: "A",
+            points: 5,
+            summary: "a candidate that hears from a leader of its own term follows it, and counts \
+                      no vote after that (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n1 and n2 are scripted: both grant pre-votes; n1 answers n0's vote request of \
+                     term t with an AppendEntries of term t, as its leader; n2 grants it 30ms late",
+            faults_end: Time::ZERO,
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer { sends: Vec::new(), answer: Answer::LeadTheTerm }),
+                Some(ScriptedPeer {
+                    sends: Vec::new(),
+                    answer: Answer::GrantLate(Duration::from_millis(30)),
+                }),
+            ]),
+            properties: vec![
+                properties::one_leader_per_term(),
+                properties::one_vote_per_term(),
+                late_grant_followed_a_leader(),
+            ],
+            picker: None,
+        },
+        Spec {
             name: "babbling_peer",
             part: "A",
             points: 5,
@@ -690,6 +717,35 @@ fn stale_grants_arrived() -> Property<Raft> {
                             Message::Vote { granted: true, pre_vote: false, .. }))
             });
             if arrived { Verdict::Holds } else { Verdict::fails("no grant reached n0") }
+        },
+    )
+}
+
+/// Evidence that a grant reached n0 after an `AppendEntries` of the same term had.
+fn late_grant_followed_a_leader() -> Property<Raft> {
+    Property::new(
+        "a grant arrived after the leader's AppendEntries",
+        "The scenario is about a vote that arrives once the term has a leader, so on every seed a \
+         grant of some term must reach n0 after an AppendEntries of that term did.",
+        "n0 never campaigned: see the election timer.",
+        |run: &Run<Raft>| {
+            let mut led = std::collections::BTreeSet::new();
+            for e in &run.trace.events {
+                let EventKind::Deliver { msg } = e.kind else { continue };
+                let m = run.trace.message(msg);
+                match m.msg {
+                    Message::AppendEntries { term, .. } if m.to == NodeId(0) => {
+                        led.insert(term);
+                    }
+                    Message::Vote { term, granted: true, pre_vote: false }
+                        if m.to == NodeId(0) && led.contains(&term) =>
+                    {
+                        return Verdict::Holds;
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::fails("no grant reached n0 after an AppendEntries of its term")
         },
     )
 }

@@ -14,6 +14,11 @@ pub enum Answer {
     /// It grants pre-votes, and answers a real vote request of term t with a grant of term
     /// t - 1: the late answer to an earlier campaign, which must not count in this one.
     GrantInOlderTerm,
+    /// It grants pre-votes, and answers a real vote request of term t with an `AppendEntries`
+    /// of term t, as the leader of that term.
+    LeadTheTerm,
+    /// It grants pre-votes, and grants a real vote request this long after it arrives.
+    GrantLate(Duration),
 }
 
 /// A peer that sends scripted messages at fixed times and answers votes by rule.
@@ -27,11 +32,13 @@ pub struct ScriptedPeer {
 
 impl Process<Raft> for ScriptedPeer {
     fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
-        // Timers count from the start; the timer tag is unused, so the index rides in the order.
+        // Timers count from the start; the timer tag is unused: sends are kept latest first and
+        // each timer sends the earliest.
         for (at, _, _) in &self.sends {
             ctx.set_timer(Duration(at.as_micros()), crate::Timer::Heartbeat);
         }
         self.sends.reverse();
+        self.sends.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, _timer: crate::Timer) {
@@ -50,6 +57,15 @@ impl Process<Raft> for ScriptedPeer {
             }
             (Answer::GrantInOlderTerm, false) => {
                 Message::Vote { term: term - 1, granted: true, pre_vote: false }
+            }
+            (Answer::LeadTheTerm, false) => Message::heartbeat(term),
+            (Answer::GrantLate(after), false) => {
+                let at = ctx.now() + after;
+                let reply = Message::Vote { term, granted: true, pre_vote: false };
+                let place = self.sends.partition_point(|(t, _, _)| *t > at);
+                self.sends.insert(place, (at, from, reply));
+                ctx.set_timer(after, crate::Timer::Heartbeat);
+                return;
             }
         };
         ctx.send(from, reply);
