@@ -406,6 +406,7 @@ macro_rules! grading_tests {
             message_counts,
             figure8_scripted,
             stale_candidate_refused,
+            longer_log_older_term_refused,
             conflicting_entries_replaced,
             late_append_keeps_entries,
             restart_every_node,

@@ -808,6 +808,39 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
+            faults: "n1 (scripted leader of term 3) gives n0 a committed entry of term 3 at 100ms; at 500ms n2 (scripted), whose log is longer but ends with an entry of term 2, asks n0 for its vote in term 10",
+            faults_end: ms(500),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![(ms(100), NodeId(0), one_entry(3, "c1", 1))],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![(
+                        ms(500),
+                        NodeId(0),
+                        crate::Message::RequestVote {
+                            term: 10,
+                            last_log_index: 5,
+                            last_log_term: 2,
+                            pre_vote: false,
+                        },
+                    )],
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![answered_the_vote_request()],
+            ..spec(
+                "longer_log_older_term_refused",
+                "A",
+                5,
+                "a node refuses a candidate whose log is longer but ends in an older term (scripted)",
+                3,
+            )
+        },
+        Spec {
             faults: "n1 (scripted leader of term 1) sends n0 entries 1-3 at 100ms; at 400ms n2 (scripted leader of term 5) sends a different entry 1 and commits it; then n2 grants n0 its votes and refuses n0's AppendEntries as if its log were empty",
             faults_end: ms(400),
             cast: Cast::Scripted(vec![
