@@ -405,6 +405,7 @@ macro_rules! grading_tests {
             fast_backup,
             message_counts,
             figure8_scripted,
+            figure8_own_entry,
             stale_candidate_refused,
             longer_log_older_term_refused,
             conflicting_entries_replaced,

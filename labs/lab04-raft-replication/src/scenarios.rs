@@ -61,6 +61,8 @@ enum Load {
     Clerks { clerks: usize, keys: u64, append_percent: u64 },
     /// No proposals: a scripted scenario's peers supply the entries.
     Silent,
+    /// A scripted scenario's one proposal (16 bytes, to every server) at this time.
+    ProposalAt(Time),
 }
 
 /// Who runs where: the student's servers, or scripted peers in some places.
@@ -109,7 +111,7 @@ impl Spec {
         let snapshot_every = self.snapshots.then_some(SNAPSHOT_EVERY);
         let mut properties = safety();
         let (nodes, workload, factory): (usize, String, Factory<RaftKv>) = match self.load {
-            Load::Proposals { .. } | Load::Silent => {
+            Load::Proposals { .. } | Load::Silent | Load::ProposalAt(_) => {
                 if let Load::Proposals { .. } = self.load {
                     properties.push(properties::commits_and_catches_up(servers, d));
                 }
@@ -142,6 +144,12 @@ impl Spec {
                          before the end, each proposed to every server",
                         if burst == 1 { "" } else { "s" }
                     ),
+                    Load::ProposalAt(at) => {
+                        format!(
+                            "one 16-byte command at {}, proposed to every server",
+                            at.since(Time::ZERO)
+                        )
+                    }
                     _ => "none: the scripted peers' entries".to_string(),
                 };
                 (servers, words, factory)
@@ -205,6 +213,7 @@ impl Spec {
                         Box::new(workloads::proposals(&times, servers, size))
                     }
                     Load::Silent => Box::new(harness::NoRequests),
+                    Load::ProposalAt(at) => Box::new(workloads::proposals(&[at], servers, 16)),
                     Load::Clerks { clerks, keys, append_percent } => Box::new(KvUsers::new(
                         (servers..servers + clerks).map(|c| NodeId(c as u32)).collect(),
                         keys,
@@ -491,6 +500,37 @@ fn old_entry_replicated() -> Property<RaftKv> {
                         if entries.iter().any(|e| e.command == "c1"))
             });
             if sent { Verdict::Holds } else { Verdict::fails("n0 never sent entry c1 to n2") }
+        },
+    )
+}
+
+/// Evidence for the second figure 8 script: n0 accepted the proposal as leader, and its entry
+/// was lost on the way to n2.
+fn own_entry_stayed_on_the_leader() -> Property<RaftKv> {
+    Property::new(
+        "n0 appended an entry of its own term that n2 never got",
+        "In the script, n0 leads, takes the command proposed at 1250ms as an entry of its own \
+         term, and sends it to n2 across the cut, which drops it: the entry is on n0 alone.",
+        "n0 was not leading at 1250ms: see the election; or it sent nothing to n2.",
+        |run: &Run<RaftKv>| {
+            let accepted = run.trace.events.iter().any(|e| {
+                matches!(&e.kind, EventKind::Reply { node, response: crate::Response::Proposed { .. }, .. }
+                    if *node == NodeId(0))
+            });
+            let dropped = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Drop { msg, reason: harness::DropReason::Partition }
+                if {
+                    let m = run.trace.message(msg);
+                    m.to == NodeId(2)
+                        && matches!(&m.msg, crate::Message::AppendEntries { entries, .. }
+                            if !entries.is_empty())
+                })
+            });
+            match (accepted, dropped) {
+                (true, true) => Verdict::Holds,
+                (false, _) => Verdict::fails("n0 did not accept the proposal as leader"),
+                (true, false) => Verdict::fails("no entry from n0 was lost on its way to n2"),
+            }
         },
     )
 }
@@ -783,6 +823,35 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 "A",
                 10,
                 "a leader never commits an entry of an earlier term by counting replicas (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "figure 8 with an entry of the leader's own term: n1 (scripted) gives n0 an entry of term 1 at 100ms and falls silent; n0 leads with n2's vote and replicates it; from 1200ms to 1600ms n0 cannot reach n2, and a command proposed at 1250ms stays on n0 alone; at 1500ms n1 sends n0 and n2 a different entry 1 as leader of term 50",
+            faults_end: ms(1600),
+            draw: Box::new(|_, _| {
+                let ms = Time::from_millis;
+                vec![Fault::one_way(ms(1200), Some(ms(1600)), NodeId(0), NodeId(2))]
+            }),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(100), NodeId(0), one_entry(1, "c1", 0)),
+                        (ms(1500), NodeId(0), one_entry(50, "c9", 1)),
+                        (ms(1500), NodeId(2), one_entry(50, "c9", 1)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+                None,
+            ]),
+            load: Load::ProposalAt(ms(1250)),
+            properties: vec![old_entry_replicated(), own_entry_stayed_on_the_leader()],
+            ..spec(
+                "figure8_own_entry",
+                "A",
+                5,
+                "a leader that holds an entry of its own term still commits an earlier term's entry only through one of its own on a majority (scripted)",
                 3,
             )
         },
