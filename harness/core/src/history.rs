@@ -16,6 +16,7 @@
 //! events at the same instant are concurrent, so a checker never blames an order the clock cannot
 //! show.
 
+pub mod edn;
 pub mod jepsen;
 mod json;
 

@@ -8,10 +8,10 @@
 //!
 //! Times are line numbers. A malformed line is an error naming the file and the line.
 
+use super::edn::{self, Edn};
 use super::{History, Outcome, ParseError, ProcessId, Recorder, Timeline};
 use crate::linearizability::{CasOp, CasRet, KvOp, KvRet};
 use crate::time::Time;
-use std::collections::BTreeMap;
 
 /// Jepsen's event types, as their keywords.
 fn event_type(word: &str) -> Result<super::EventType, String> {
@@ -136,130 +136,12 @@ pub fn parse_etcd(text: &str, file: &str) -> Result<History<CasOp<i64>, CasRet<i
     })
 }
 
-/// A value in an EDN map, as far as Jepsen's histories need.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Edn {
-    Nil,
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    Keyword(String),
-}
-
-impl Edn {
-    fn describe(&self) -> String {
-        match self {
-            Edn::Nil => "nil".into(),
-            Edn::Bool(b) => b.to_string(),
-            Edn::Int(i) => i.to_string(),
-            Edn::Str(s) => format!("{s:?}"),
-            Edn::Keyword(k) => format!(":{k}"),
-        }
+/// Parses one line that must be an EDN map.
+fn edn_map(line: &str) -> Result<Edn, String> {
+    match edn::parse(line)? {
+        map @ Edn::Map(_) => Ok(map),
+        _ => Err("this is not an EDN map (expected `{:process P, :type :T, ...}`)".into()),
     }
-}
-
-/// Parses one flat EDN map of keywords to scalars: `{:a 1, :b "x", :c :kw, :d nil}`.
-fn edn_map(line: &str) -> Result<BTreeMap<String, Edn>, String> {
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    let skip = |i: &mut usize| {
-        while *i < chars.len() && (chars[*i].is_whitespace() || chars[*i] == ',') {
-            *i += 1;
-        }
-    };
-    let symbol_end = |mut i: usize| {
-        while i < chars.len() && !chars[i].is_whitespace() && !",{}[]()\"".contains(chars[i]) {
-            i += 1;
-        }
-        i
-    };
-    skip(&mut i);
-    if chars.get(i) != Some(&'{') {
-        return Err("this is not an EDN map (expected `{:process P, :type :T, ...}`)".into());
-    }
-    i += 1;
-    let mut map = BTreeMap::new();
-    loop {
-        skip(&mut i);
-        match chars.get(i) {
-            None => return Err("the map is not closed with `}`".into()),
-            Some('}') => {
-                i += 1;
-                break;
-            }
-            Some(':') => {}
-            Some(c) => return Err(format!("expected a keyword such as :process, found {c:?}")),
-        }
-        let end = symbol_end(i + 1);
-        let key: String = chars[i + 1..end].iter().collect();
-        if key.is_empty() {
-            return Err("a keyword has no name".into());
-        }
-        i = end;
-        skip(&mut i);
-        let value = match chars.get(i) {
-            None | Some('}') => return Err(format!("the key :{key} has no value")),
-            Some('"') => {
-                let mut s = String::new();
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => return Err(format!("the string for :{key} is not closed")),
-                        Some('"') => break,
-                        Some('\\') => {
-                            let c = match chars.get(i + 1) {
-                                Some('n') => '\n',
-                                Some('t') => '\t',
-                                Some('r') => '\r',
-                                Some(c @ ('"' | '\\')) => *c,
-                                _ => return Err(format!("the string for :{key} has a bad escape")),
-                            };
-                            s.push(c);
-                            i += 2;
-                        }
-                        Some(c) => {
-                            s.push(*c);
-                            i += 1;
-                        }
-                    }
-                }
-                i += 1;
-                Edn::Str(s)
-            }
-            Some(':') => {
-                let end = symbol_end(i + 1);
-                let k: String = chars[i + 1..end].iter().collect();
-                i = end;
-                Edn::Keyword(k)
-            }
-            Some(_) => {
-                let end = symbol_end(i);
-                let word: String = chars[i..end].iter().collect();
-                if word.is_empty() {
-                    return Err(format!(
-                        "the value of :{key} is not a nil, number, string or keyword"
-                    ));
-                }
-                i = end;
-                match word.as_str() {
-                    "nil" => Edn::Nil,
-                    "true" => Edn::Bool(true),
-                    "false" => Edn::Bool(false),
-                    w => Edn::Int(w.parse().map_err(|_| {
-                        format!("the value {w:?} of :{key} is not a nil, number, string or keyword")
-                    })?),
-                }
-            }
-        };
-        if map.insert(key.clone(), value).is_some() {
-            return Err(format!("the key :{key} appears twice"));
-        }
-    }
-    skip(&mut i);
-    if i < chars.len() {
-        return Err("there is text after the map's closing `}`".into());
-    }
-    Ok(map)
 }
 
 /// Reads an EDN history of Jepsen's key-value test (get, put, append on string keys).
@@ -272,33 +154,33 @@ pub fn parse_edn_kv(text: &str, file: &str) -> Result<History<KvOp, KvRet>, Pars
             other => {
                 return Err(format!(
                     ":process is {}, not a non-negative integer",
-                    other.describe()
+                    other
                 ));
             }
         };
         let kind = match field("type")? {
             Edn::Keyword(k) => event_type(&format!(":{k}"))?,
-            other => return Err(format!(":type is {}, not a keyword", other.describe())),
+            other => return Err(format!(":type is {}, not a keyword", other)),
         };
         let f = match field("f")? {
             Edn::Keyword(k) if ["get", "put", "append"].contains(&k.as_str()) => k.clone(),
             other => {
                 return Err(format!(
                     ":f is {}, not one of :get, :put and :append",
-                    other.describe()
+                    other
                 ));
             }
         };
         let key = match field("key")? {
             Edn::Str(s) => s.clone(),
             Edn::Int(i) => i.to_string(),
-            other => return Err(format!(":key is {}, not a string", other.describe())),
+            other => return Err(format!(":key is {}, not a string", other)),
         };
         let value = match map.get("value") {
             None | Some(Edn::Nil) => None,
             Some(Edn::Str(s)) => Some(s.clone()),
             Some(other) => {
-                return Err(format!(":value is {}, not a string or nil", other.describe()));
+                return Err(format!(":value is {}, not a string or nil", other));
             }
         };
         use super::EventType as E;
