@@ -103,6 +103,8 @@ pub enum Timeline {
     /// Line numbers in the file the history was read from (Jepsen's logs record only the order
     /// of events).
     Lines,
+    /// Nanoseconds, as Jepsen's `:time` field records them.
+    Nanos,
 }
 
 impl Timeline {
@@ -111,6 +113,7 @@ impl Timeline {
         match self {
             Timeline::Virtual => t.to_string(),
             Timeline::Lines => format!("line {}", t.0),
+            Timeline::Nanos => format!("{}.{:09}s", t.0 / 1_000_000_000, t.0 % 1_000_000_000),
         }
     }
 
@@ -118,8 +121,10 @@ impl Timeline {
     /// end, `from line 12`.
     pub fn span(self, from: Time, to: Option<Time>) -> String {
         match (self, to) {
-            (Timeline::Virtual, Some(to)) => format!("{from}-{to}"),
-            (Timeline::Virtual, None) => format!("from {from}"),
+            (Timeline::Virtual | Timeline::Nanos, Some(to)) => {
+                format!("{}-{}", self.show(from), self.show(to))
+            }
+            (Timeline::Virtual | Timeline::Nanos, None) => format!("from {}", self.show(from)),
             (Timeline::Lines, Some(to)) => format!("lines {}-{}", from.0, to.0),
             (Timeline::Lines, None) => format!("from line {}", from.0),
         }
@@ -397,5 +402,6 @@ mod tests {
         assert_eq!(Timeline::Lines.span(Time(3), Some(Time(9))), "lines 3-9");
         assert_eq!(Timeline::Lines.span(Time(3), None), "from line 3");
         assert_eq!(Timeline::Virtual.show(Time(1_500)), "0.001500s");
+        assert_eq!(Timeline::Nanos.span(Time(1_500), None), "from 0.000001500s");
     }
 }

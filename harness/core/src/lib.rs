@@ -12,6 +12,7 @@ pub mod diagram;
 pub mod evidence;
 pub mod faults;
 pub mod history;
+pub mod isolation;
 pub mod lab;
 pub mod linearizability;
 pub mod network;

@@ -152,10 +152,7 @@ pub fn parse_edn_kv(text: &str, file: &str) -> Result<History<KvOp, KvRet>, Pars
         let process = match field("process")? {
             Edn::Int(p) if *p >= 0 => *p as ProcessId,
             other => {
-                return Err(format!(
-                    ":process is {}, not a non-negative integer",
-                    other
-                ));
+                return Err(format!(":process is {}, not a non-negative integer", other));
             }
         };
         let kind = match field("type")? {
@@ -165,10 +162,7 @@ pub fn parse_edn_kv(text: &str, file: &str) -> Result<History<KvOp, KvRet>, Pars
         let f = match field("f")? {
             Edn::Keyword(k) if ["get", "put", "append"].contains(&k.as_str()) => k.clone(),
             other => {
-                return Err(format!(
-                    ":f is {}, not one of :get, :put and :append",
-                    other
-                ));
+                return Err(format!(":f is {}, not one of :get, :put and :append", other));
             }
         };
         let key = match field("key")? {
