@@ -19,8 +19,13 @@
 //! does, and [`html`] draws it.
 
 mod explain;
+pub mod generate;
 mod graph;
 
+// Lookups by key and value dominate a check of a long history, so inference uses hash maps;
+// it never turns one's iteration order into output without sorting, so results do not depend
+// on hashing.
+#[allow(clippy::disallowed_types)]
 mod infer;
 pub mod txn;
 

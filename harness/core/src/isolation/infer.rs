@@ -122,8 +122,8 @@ fn lost_updates(
         .map(|((key, read), ops)| Anomaly::LostUpdate { key, read, ops })
         .collect();
     lost.sort_by_key(|a| match a {
-        Anomaly::LostUpdate { ops, .. } => ops[0],
-        _ => 0,
+        Anomaly::LostUpdate { ops, key, .. } => (ops[0], *key),
+        _ => (0, 0),
     });
     anomalies.extend(lost);
 }

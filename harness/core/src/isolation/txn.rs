@@ -166,9 +166,10 @@ pub fn fit(
     text: &str,
     file: &str,
 ) -> Result<(), ParseError> {
-    let fit_one = |mop: &mut Mop| match (workload, &*mop) {
-        (Workload::RwRegister, Mop::ReadList(k, None)) => *mop = Mop::Read(*k, None),
-        _ => {}
+    let fit_one = |mop: &mut Mop| {
+        if let (Workload::RwRegister, Mop::ReadList(k, None)) = (workload, &*mop) {
+            *mop = Mop::Read(*k, None);
+        }
     };
     for (i, op) in history.ops.iter_mut().enumerate() {
         let outputs = match &mut op.outcome {
