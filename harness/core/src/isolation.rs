@@ -21,6 +21,7 @@
 mod explain;
 pub mod generate;
 mod graph;
+pub mod html;
 
 // Lookups by key and value dominate a check of a long history, so inference uses hash maps;
 // it never turns one's iteration order into output without sorting, so results do not depend
@@ -29,7 +30,7 @@ mod graph;
 mod infer;
 pub mod txn;
 
-pub use explain::{explain, summary};
+pub use explain::{explain, explain_where, summary};
 pub use graph::{Cycle, Graph, Kinds, PROCESS, REALTIME, RW, WR, WW, Why, kind_name};
 pub use txn::{Key, Mop, TxnHistory, Value, Workload};
 

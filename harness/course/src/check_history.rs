@@ -25,11 +25,11 @@ pub struct Args {
 }
 
 /// Whether a file holds JSON lines (as the harness writes them) rather than a Jepsen log.
-fn is_json_lines(text: &str) -> bool {
+pub(crate) fn is_json_lines(text: &str) -> bool {
     text.lines().map(str::trim_start).find(|l| !l.is_empty()).is_some_and(|l| l.starts_with("{\""))
 }
 
-fn read(file: &str) -> Result<String, String> {
+pub(crate) fn read(file: &str) -> Result<String, String> {
     std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))
 }
 
@@ -53,7 +53,7 @@ fn load<I: DeserializeOwned, O: DeserializeOwned>(
 
 /// Where the page for `file` goes: its file name plus `.html`, numbered if two files share a
 /// name.
-fn page_path(dir: &Path, file: &str, taken: &mut Vec<PathBuf>) -> PathBuf {
+pub(crate) fn page_path(dir: &Path, file: &str, taken: &mut Vec<PathBuf>) -> PathBuf {
     let name = Path::new(file)
         .file_name()
         .map_or_else(|| "history".into(), |n| n.to_string_lossy().to_string());

@@ -18,6 +18,7 @@ macro_rules! say {
 }
 
 mod check_history;
+mod check_txn;
 mod files;
 mod grade;
 mod handout;
@@ -95,6 +96,23 @@ enum Command {
         /// The search's step budget per history; past it the verdict is unknown.
         #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_BUDGET, value_parser = positive)]
         budget: u64,
+        /// The history files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Whether each transactional history (Jepsen's EDN, as Elle reads it, or the harness's
+    /// JSON lines) satisfies an isolation model, with a witness for each anomaly that decides
+    /// it: exit 0 if all do, 1 if any does not, 2 on bad input.
+    CheckTxn {
+        /// What the transactions do: append to lists, or write registers.
+        #[arg(long, value_parser = ["list-append", "rw-register"])]
+        workload: String,
+        /// The model every history must satisfy.
+        #[arg(long, default_value = "strict-serializable", value_parser = clap::builder::PossibleValuesParser::new(harness::isolation::Model::ALL.map(harness::isolation::Model::name)))]
+        model: String,
+        /// Draw each history as a web page into this folder.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
         /// The history files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
@@ -297,6 +315,12 @@ fn main() -> ExitCode {
                 files: files.clone(),
             })
         }
+        Command::CheckTxn { workload, model, html, files } => check_txn::run(&check_txn::Args {
+            workload: workload.clone(),
+            model: model.clone(),
+            html: html.clone(),
+            files: files.clone(),
+        }),
     };
     match result {
         Ok(code) => code,

@@ -255,6 +255,7 @@ fn every_command_answers_help_with_its_usage() {
         ("handout", "handout --out <DIR>"),
         ("verify", "verify [OPTIONS]"),
         ("check-history", "check-history [OPTIONS] --model <MODEL> <FILE>..."),
+        ("check-txn", "check-txn [OPTIONS] --workload <WORKLOAD> <FILE>..."),
     ] {
         course()
             .args([command, "--help"])
@@ -312,4 +313,92 @@ fn the_handout_refuses_a_folder_that_is_not_empty() {
         .code(2)
         .stderr("error: the following required arguments were not provided: --out <DIR>.\n");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn elle(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/data/elle-histories")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn check_txn_judges_elle_histories_against_the_model_asked_for() {
+    let skew = elle("si-without-g-single.edn");
+    course()
+        .args(["check-txn", "--workload", "list-append", "--model", "snapshot-isolation", &skew])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("satisfies snapshot-isolation.").and(
+            predicate::str::contains(
+                "anomalies: G2-item; weakest models violated: repeatable-read",
+            ),
+        ));
+    let paper = elle("paper-example.edn");
+    course()
+        .args([
+            "check-txn",
+            "--workload",
+            "list-append",
+            "--model",
+            "snapshot-isolation",
+            &skew,
+            &paper,
+        ])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("paper-example.edn: violates snapshot-isolation.")
+                .and(predicate::str::contains("However, T3 < T1, because T1 appended 3 to key 256"))
+                .and(predicate::str::contains("G2-item (").not()),
+        );
+}
+
+#[test]
+fn check_txn_draws_each_history() {
+    let dir = scratch("txn-html");
+    let out = dir.join("pages");
+    course()
+        .args(["check-txn", "--workload", "list-append", "--html"])
+        .arg(&out)
+        .arg(elle("paper-example.edn"))
+        .assert()
+        .code(1);
+    let page = std::fs::read_to_string(out.join("paper-example.edn.html")).unwrap();
+    assert!(page.contains("<svg") && page.contains(">G-single</figcaption>"), "{page}");
+}
+
+#[test]
+fn check_txn_refuses_bad_input_with_one_sentence_and_exit_2() {
+    let dir = scratch("txn-bad");
+    let bad = dir.join("bad.edn");
+    std::fs::write(&bad, "{:type :invoke, :process 1, :value [[:append 1 1]]}\n{:type :ok, :process 1, :value [[:append 1 2]]}\n").unwrap();
+    let bad = bad.display().to_string();
+    course().args(["check-txn", "--workload", "list-append", &bad]).assert().code(2).stderr(
+        format!(
+            "error: {bad} line 2: the completion [[:append 1 2]] is not the invocation \
+             [[:append 1 1]] with its reads filled in.\n"
+        ),
+    );
+    let twice = dir.join("twice.edn");
+    std::fs::write(&twice, "{:type :invoke, :process 1, :value [[:w 1 1]]}\n{:type :ok, :process 1, :value [[:w 1 1]]}\n{:type :invoke, :process 2, :value [[:w 1 1]]}\n").unwrap();
+    let twice = twice.display().to_string();
+    course()
+        .args(["check-txn", "--workload", "rw-register", &twice])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the value 1 is written to key 1 twice"));
+    course()
+        .args(["check-txn", "--workload", "rw-register", &elle("paper-example.edn")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 1: [:append 253 1] is not a rw-register micro-operation",
+        ));
+    course()
+        .args(["check-txn", "--workload", "list-append", "--model", "serialisable", &twice])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a similar value exists: 'serializable'"));
 }

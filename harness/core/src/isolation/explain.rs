@@ -91,9 +91,14 @@ fn forbidders(kind: Kind) -> String {
 
 /// Every anomaly found, explained.
 pub fn explain(analysis: &Analysis, h: &TxnHistory) -> String {
+    explain_where(analysis, h, |_| true)
+}
+
+/// The anomalies of the kinds `keep` accepts, explained: those a model forbids, say.
+pub fn explain_where(analysis: &Analysis, h: &TxnHistory, keep: impl Fn(Kind) -> bool) -> String {
     let mut out = String::new();
     let workload = analysis.workload;
-    for a in &analysis.anomalies {
+    for a in analysis.anomalies.iter().filter(|a| keep(a.kind())) {
         let kind = a.kind();
         let _ = writeln!(out, "{kind} ({}), forbidden by {}:", gloss(kind), forbidders(kind));
         match a {
@@ -193,25 +198,30 @@ pub fn explain(analysis: &Analysis, h: &TxnHistory) -> String {
     out
 }
 
-/// One line: the weakest models violated and the kinds found, or the strongest satisfied.
+/// One line: how big the history is, what was found, the weakest models it violates and the
+/// strongest it satisfies.
 pub fn summary(analysis: &Analysis, h: &TxnHistory) -> String {
-    let names = |ms: Vec<Model>| ms.iter().map(|m| m.name()).collect::<Vec<_>>().join(" and ");
+    let names = |ms: Vec<Model>| {
+        if ms.is_empty() {
+            "none".to_string()
+        } else {
+            ms.iter().map(|m| m.name()).collect::<Vec<_>>().join(" and ")
+        }
+    };
     let committed = h.ops.iter().filter(|o| matches!(o.outcome, Outcome::Ok(..))).count();
     let size = format!(
         "{} transactions ({committed} ok), {} dependencies",
         h.ops.len(),
         analysis.graph.count(WW | WR | RW)
     );
-    let weakest = analysis.weakest_violated();
-    if weakest.is_empty() {
-        return format!("{size}; satisfies every model");
+    if analysis.anomalies.is_empty() {
+        return format!("{size}; no anomaly, so every model holds");
     }
     let kinds: Vec<String> = analysis.kinds().iter().map(|k| k.name()).collect();
-    let satisfied = analysis.strongest_satisfied();
-    let keeps = if satisfied.is_empty() {
-        "satisfies no model".to_string()
-    } else {
-        format!("satisfies {}", names(satisfied))
-    };
-    format!("{size}; violates {} ({}); {keeps}", names(weakest), kinds.join(", "))
+    format!(
+        "{size}; anomalies: {}; weakest models violated: {}; strongest satisfied: {}",
+        kinds.join(", "),
+        names(analysis.weakest_violated()),
+        names(analysis.strongest_satisfied())
+    )
 }
