@@ -33,7 +33,7 @@ fn ring(analysis: &Analysis, h: &TxnHistory, nodes: &[u32], kinds: &[u8]) -> Str
     let mut svg = format!(
         r#"<svg width="{size:.0}" height="{size:.0}" viewBox="0 0 {size:.0} {size:.0}" role="img">"#
     );
-    for i in 0..k {
+    for (i, &kind) in kinds.iter().enumerate() {
         let ((x1, y1), (x2, y2)) = (at(i), at((i + 1) % k));
         let (dx, dy) = (x2 - x1, y2 - y1);
         let length = (dx * dx + dy * dy).sqrt().max(1.0);
@@ -61,7 +61,6 @@ fn ring(analysis: &Analysis, h: &TxnHistory, nodes: &[u32], kinds: &[u8]) -> Str
         let (base_x, base_y) = (ex - tx * 11.0, ey - ty * 11.0);
         let (lx1, ly1, lx2, ly2) =
             (base_x - ty * 5.0, base_y + tx * 5.0, base_x + ty * 5.0, base_y - tx * 5.0);
-        let kind = kinds[i];
         let _ = write!(
             svg,
             r#"<path d="M{sx:.1},{sy:.1} Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}" fill="none" stroke="{c}" stroke-width="2"/><polygon points="{ex:.1},{ey:.1} {lx1:.1},{ly1:.1} {lx2:.1},{ly2:.1}" fill="{c}"/><text x="{lx:.1}" y="{ly:.1}" fill="{c}" class="edge">{name}</text>"#,
