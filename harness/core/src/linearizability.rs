@@ -30,6 +30,7 @@
 //! - P. Gibbons and E. Korach, "Testing shared memories", SIAM Journal on Computing 26(4), 1997.
 
 mod evidence;
+pub mod generate;
 pub mod html;
 mod kv;
 mod memo;
