@@ -18,8 +18,10 @@ pub struct Args {
     pub model: String,
     /// Where to draw each history, if anywhere.
     pub html: Option<PathBuf>,
-    /// The search's step budget per history.
-    pub budget: u64,
+    /// How long to search each history.
+    pub time_limit: std::time::Duration,
+    /// The search's step budget per history, if any.
+    pub budget: Option<u64>,
     /// The history files.
     pub files: Vec<String>,
 }
@@ -76,7 +78,11 @@ fn check_all<M: Model>(
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
     }
-    let options = Options { budget: args.budget, ..Options::default() };
+    let options = Options {
+        budget: args.budget.unwrap_or(u64::MAX),
+        time: Some(args.time_limit),
+        ..Options::default()
+    };
     let mut all_linearizable = true;
     let mut taken = Vec::new();
     for (file, history) in args.files.iter().zip(histories) {
@@ -88,9 +94,9 @@ fn check_all<M: Model>(
                 all_linearizable = false;
                 say!("{file}: not linearizable: {}", v.summary(&model, history));
             }
-            Answer::Unknown(_) => {
+            Answer::Unknown(e) => {
                 all_linearizable = false;
-                say!("{file}: unknown (budget exhausted)");
+                say!("{file}: unknown ({})", e.limit_reached());
             }
         }
         if let Some(dir) = &args.html {

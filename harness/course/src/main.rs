@@ -26,7 +26,6 @@ mod labs;
 mod verify;
 
 use clap::{Parser, Subcommand};
-use harness::linearizability::DEFAULT_BUDGET;
 use labs::{LabInfo, ScenarioResult};
 use std::io::Write;
 use std::path::PathBuf;
@@ -93,9 +92,13 @@ enum Command {
         /// Draw each history as a web page into this folder.
         #[arg(long, value_name = "DIR")]
         html: Option<PathBuf>,
-        /// The search's step budget per history; past it the verdict is unknown.
-        #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_BUDGET, value_parser = positive)]
-        budget: u64,
+        /// How long to search each history, in seconds; past it the verdict is unknown.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = positive)]
+        time_limit: u64,
+        /// The most model steps per history (no limit unless given); past it the verdict is
+        /// unknown.
+        #[arg(long, value_name = "STEPS", value_parser = positive)]
+        budget: Option<u64>,
         /// The history files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
@@ -153,7 +156,7 @@ fn one_sentence(e: &clap::Error) -> String {
     sentence.trim_end_matches('.').to_string()
 }
 
-/// A positive whole number (a step budget).
+/// A positive whole number (a step budget, a time limit).
 fn positive(text: &str) -> Result<u64, String> {
     text.parse().ok().filter(|n| *n > 0).ok_or_else(|| "it takes a positive whole number".into())
 }
@@ -307,10 +310,11 @@ fn main() -> ExitCode {
         Command::Grade { lab, submission, json } => grade::command(lab, submission, *json),
         Command::Handout { out } => handout::command(out),
         Command::Verify { lab } => verify::run(lab.as_deref()),
-        Command::CheckHistory { model, html, budget, files } => {
+        Command::CheckHistory { model, html, time_limit, budget, files } => {
             check_history::run(&check_history::Args {
                 model: model.clone(),
                 html: html.clone(),
+                time_limit: std::time::Duration::from_secs(*time_limit),
                 budget: *budget,
                 files: files.clone(),
             })

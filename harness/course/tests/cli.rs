@@ -176,7 +176,7 @@ fn check_history_says_unknown_when_its_budget_runs_out() {
         .args(["check-history", "--model", "cas-register", "--budget", "10", &f])
         .assert()
         .code(1)
-        .stdout(format!("{f}: unknown (budget exhausted)\n"));
+        .stdout(format!("{f}: unknown (the step budget of 10 ran out)\n"));
 }
 
 #[test]

@@ -264,9 +264,13 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
             continue;
         }
         let parsed = (|| -> Result<Option<Line>, String> {
+            let not_a_map = "this is not an EDN map (expected `{:type :ok, :value [...]}`)";
+            if !trimmed.starts_with('{') {
+                return Err(not_a_map.into());
+            }
             let map = edn::parse(trimmed)?;
             if !matches!(map, Edn::Map(_)) {
-                return Err("this is not an EDN map (expected `{:type :ok, :value [...]}`)".into());
+                return Err(not_a_map.into());
             }
             let process = match map.get("process") {
                 None => None,

@@ -2,11 +2,10 @@
 //!
 //! Two search paths that linearize the same set of operations and reach the same state have the
 //! same future, so the second need not be explored (Horn and Kroening, FORTE 2015; Lowe, 2017).
-//! This table is the checker's hot path: every successful step asks it. It is an open-addressing
-//! hash table over an arena of bitsets and states, with the set's hash kept incrementally
-//! (Zobrist: one random word per operation, XORed in and out), so a lookup never rehashes the
-//! whole set. Hashing is deterministic, and nothing iterates the table, so no hash order can reach
-//! an output.
+//! This table is the checker's hot path: every successful step asks it. The set's hash is kept
+//! incrementally by the search (Zobrist: random words per operation, XORed in and out), so a
+//! lookup never rehashes the whole set. Hashing is deterministic, and nothing iterates the table,
+//! so no hash order can reach an output.
 
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -89,98 +88,148 @@ pub fn hash_state<S: Hash>(state: &S) -> u64 {
     h.finish()
 }
 
-const EMPTY: u64 = u64::MAX;
-
-/// The set of explored configurations. Entry 0 is the initial one; a search refers to states by
-/// their entry number, so each state is stored exactly once.
+/// The set of explored configurations, each a (set of operations placed, state) pair.
 ///
-/// A slot holds an entry number and the top half of the entry's hash, so a probe rejects almost
-/// every non-matching slot without touching the entries (one cache miss per lookup, not four).
+/// Two search paths that place the same operations and reach the same state have the same
+/// future, so the second need not be explored. More holds for operations with an unknown
+/// outcome: they never have to be placed, and nothing has to wait for them, so a configuration
+/// that placed fewer of them (and the same others, and reached the same state) can do whatever
+/// one that placed more can. A configuration is therefore pruned when one recorded before it has
+/// the same definite operations and state and a *subset* of its unknown ones. With no unknown
+/// operations this is the usual equality memo.
+///
+/// Entries are small: a 128-bit fingerprint of (definite operations, state) in an
+/// open-addressing table, and per entry the bitset of unknown operations placed. Two different
+/// (set, state) pairs share a fingerprint with probability about 2^-128 per pair, far below the
+/// chance of a memory error in the machine running the check; states are kept by the search
+/// itself, not here.
 #[derive(Debug)]
-pub struct Memo<S> {
+pub struct Memo {
     words: usize,
-    bits: Vec<u64>,
-    states: Vec<S>,
-    hashes: Vec<u64>,
-    slots: Vec<u64>,
+    /// Fingerprints; 0 marks an empty slot.
+    fingerprints: Vec<u128>,
+    /// Each slot's most recent entry.
+    heads: Vec<u32>,
+    /// Each entry's predecessor with the same fingerprint.
+    next: Vec<u32>,
+    /// Each entry's unknown operations placed, `words` words each.
+    unknown: Vec<u64>,
+    used: usize,
 }
 
-impl<S: Eq + Hash> Memo<S> {
-    /// A memo for sets of `ops` operations.
-    pub fn new(ops: usize) -> Self {
+const NO_ENTRY: u32 = u32::MAX;
+
+impl Memo {
+    /// A memo for searches with `unknown_ops` operations of unknown outcome.
+    pub fn new(unknown_ops: usize) -> Self {
         Memo {
-            words: ops.div_ceil(64).max(1),
-            bits: Vec::new(),
-            states: Vec::new(),
-            hashes: Vec::new(),
-            slots: vec![EMPTY; 1024],
+            words: unknown_ops.div_ceil(64),
+            fingerprints: vec![0; 1024],
+            heads: vec![NO_ENTRY; 1024],
+            next: Vec::new(),
+            unknown: Vec::new(),
+            used: 0,
         }
     }
 
     /// How many configurations it holds.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.states.len()
+        self.next.len()
     }
 
-    /// The state of entry `i`.
-    #[inline]
-    pub fn state(&self, i: u32) -> &S {
-        &self.states[i as usize]
+    /// The bytes it holds.
+    pub fn bytes(&self) -> usize {
+        self.fingerprints.len() * 20 + self.next.len() * 4 + self.unknown.len() * 8
     }
 
-    /// Adds (set, state), where `set_hash` is the set's Zobrist hash, and returns its entry
-    /// number; `None` if it was already there.
+    /// Records a configuration: `fingerprint` of its definite operations and state, and the
+    /// unknown operations it placed. `false` if a recorded one dominates it.
     #[inline]
-    pub fn insert(&mut self, set_hash: u64, set: &[u64], state: S) -> Option<u32> {
-        debug_assert_eq!(set.len(), self.words);
-        let hash = avalanche(set_hash ^ hash_state(&state).rotate_left(29));
-        let tag = hash & 0xFFFF_FFFF_0000_0000;
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+    pub fn insert(&mut self, fingerprint: u128, unknown: &[u64]) -> bool {
+        debug_assert_eq!(unknown.len(), self.words);
+        let fingerprint = fingerprint | 1;
+        let mask = self.fingerprints.len() - 1;
+        let mut i = fingerprint as usize & mask;
         loop {
-            let slot = self.slots[i];
-            if slot == EMPTY {
+            let f = self.fingerprints[i];
+            if f == 0 {
                 break;
             }
-            if slot & 0xFFFF_FFFF_0000_0000 == tag {
-                let k = (slot & 0xFFFF_FFFF) as usize;
-                if self.bits[k * self.words..(k + 1) * self.words] == *set
-                    && self.states[k] == state
-                {
-                    return None;
+            if f == fingerprint {
+                // Walk the chain: a recorded subset dominates the new set; recorded supersets
+                // are dominated by it and leave the chain, so chains stay antichains.
+                let mut prev = NO_ENTRY;
+                let mut e = self.heads[i];
+                while e != NO_ENTRY {
+                    let mine = &self.unknown[e as usize * self.words..(e as usize + 1) * self.words];
+                    if mine.iter().zip(unknown).all(|(a, b)| a & !b == 0) {
+                        return false;
+                    }
+                    let after = self.next[e as usize];
+                    if unknown.iter().zip(mine).all(|(a, b)| a & !b == 0) {
+                        match prev {
+                            NO_ENTRY => self.heads[i] = after,
+                            p => self.next[p as usize] = after,
+                        }
+                    } else {
+                        prev = e;
+                    }
+                    e = after;
                 }
+                self.push(i, unknown);
+                return true;
             }
             i = (i + 1) & mask;
         }
-        let index = u32::try_from(self.states.len())
-            .ok()
-            .filter(|&k| k != u32::MAX)
-            .expect("fewer than 4 billion configurations");
-        self.slots[i] = tag | u64::from(index);
-        self.bits.extend_from_slice(set);
-        self.states.push(state);
-        self.hashes.push(hash);
+        self.fingerprints[i] = fingerprint;
+        self.used += 1;
+        self.push(i, unknown);
         // Keep the table at most half full, so probes stay short.
-        if self.states.len() * 2 > self.slots.len() {
+        if self.used * 2 > self.fingerprints.len() {
             self.grow();
         }
-        Some(index)
+        true
+    }
+
+    fn push(&mut self, slot: usize, unknown: &[u64]) {
+        let entry = u32::try_from(self.next.len())
+            .ok()
+            .filter(|&e| e != NO_ENTRY)
+            .expect("fewer than 4 billion configurations");
+        self.next.push(self.heads[slot]);
+        self.heads[slot] = entry;
+        self.unknown.extend_from_slice(unknown);
     }
 
     fn grow(&mut self) {
-        let size = self.slots.len() * 2;
+        let size = self.fingerprints.len() * 2;
         let mask = size - 1;
-        let mut slots = vec![EMPTY; size];
-        for (k, &hash) in self.hashes.iter().enumerate() {
-            let mut i = hash as usize & mask;
-            while slots[i] != EMPTY {
+        let mut fingerprints = vec![0u128; size];
+        let mut heads = vec![NO_ENTRY; size];
+        for (&f, &h) in self.fingerprints.iter().zip(&self.heads) {
+            if f == 0 {
+                continue;
+            }
+            let mut i = f as usize & mask;
+            while fingerprints[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = (hash & 0xFFFF_FFFF_0000_0000) | k as u64;
+            fingerprints[i] = f;
+            heads[i] = h;
         }
-        self.slots = slots;
+        self.fingerprints = fingerprints;
+        self.heads = heads;
     }
+}
+
+/// A 128-bit fingerprint of a configuration: the two halves of a set's Zobrist hash, each mixed
+/// with the state's hash.
+#[inline]
+pub fn fingerprint(set: (u64, u64), state: u64) -> u128 {
+    let hi = avalanche(set.0 ^ state.rotate_left(29));
+    let lo = avalanche(set.1 ^ state.rotate_left(43) ^ 0x9E37_79B9_7F4A_7C15);
+    (u128::from(hi) << 64) | u128::from(lo)
 }
 
 #[cfg(test)]
@@ -189,25 +238,34 @@ mod tests {
 
     #[test]
     fn a_configuration_is_new_once() {
-        let mut memo: Memo<u32> = Memo::new(70);
-        let set_a = [0b1u64, 0];
-        let set_b = [0b1u64, 1];
-        assert_eq!(memo.insert(7, &set_a, 3), Some(0));
-        assert_eq!(memo.insert(7, &set_a, 3), None, "same set, same state");
-        assert_eq!(memo.insert(7, &set_a, 4), Some(1), "same set, other state");
-        // A hash collision on the set must not merge different sets.
-        assert_eq!(memo.insert(7, &set_b, 3), Some(2));
-        assert_eq!(*memo.state(1), 4);
+        let mut memo = Memo::new(0);
+        assert!(memo.insert(fingerprint((7, 8), 3), &[]));
+        assert!(!memo.insert(fingerprint((7, 8), 3), &[]), "same set, same state");
+        assert!(memo.insert(fingerprint((7, 8), 4), &[]), "same set, other state");
+        assert!(memo.insert(fingerprint((7, 9), 3), &[]), "other set");
+        assert_eq!(memo.len(), 3);
+    }
+
+    #[test]
+    fn fewer_unknown_operations_dominate_more() {
+        let mut memo = Memo::new(70);
+        let f = fingerprint((1, 2), 3);
+        assert!(memo.insert(f, &[0b110, 0]));
+        assert!(!memo.insert(f, &[0b110, 0]), "the same");
+        assert!(!memo.insert(f, &[0b111, 1]), "a superset is dominated");
+        assert!(memo.insert(f, &[0b011, 0]), "incomparable");
+        assert!(memo.insert(f, &[0b010, 0]), "a subset is new");
+        assert!(!memo.insert(f, &[0b011, 1]), "dominated by the subset");
     }
 
     #[test]
     fn the_table_grows_without_losing_entries() {
-        let mut memo: Memo<u64> = Memo::new(1);
+        let mut memo = Memo::new(1);
         for s in 0..10_000u64 {
-            assert!(memo.insert(s % 3, &[s % 2], s).is_some());
+            assert!(memo.insert(fingerprint((s % 3, s % 5), s), &[s % 2]));
         }
         for s in 0..10_000u64 {
-            assert!(memo.insert(s % 3, &[s % 2], s).is_none(), "entry {s} was lost");
+            assert!(!memo.insert(fingerprint((s % 3, s % 5), s), &[s % 2]), "entry {s} was lost");
         }
         assert_eq!(memo.len(), 10_000);
     }

@@ -7,7 +7,7 @@
 //! invocation, or never: they never block the search, and it succeeds once every operation with a
 //! known outcome is placed.
 
-use super::memo::Memo;
+use super::memo::{Memo, fingerprint, hash_state};
 use super::model::Model;
 use crate::history::ProcessId;
 use crate::rng::Rng;
@@ -42,52 +42,88 @@ pub(crate) enum Search<S> {
     Stuck { prefix: Vec<u32>, state: S },
 }
 
-/// One random word per operation, for the memo's incremental hash of the linearized set.
-fn zobrist(n: usize) -> Vec<u64> {
-    let mut rng = Rng::from_seed(0x11ea_7128);
-    (0..n).map(|_| rng.next_u64()).collect()
+/// The operations placed so far: a Zobrist hash of the definite ones (two random words per
+/// operation, XORed in and out) and a bitset of the unknown ones, which the memo compares by
+/// inclusion (see [`Memo`]).
+struct Placed {
+    keys: Vec<(u64, u64)>,
+    /// For an unknown operation, its bit in `unknown`; `NONE` for a definite one.
+    bit: Vec<u32>,
+    hash: (u64, u64),
+    unknown: Vec<u64>,
+    all: Vec<u64>,
 }
 
-/// The linearized set and its hash, updated one operation at a time.
-struct Linearized {
-    bits: Vec<u64>,
-    hash: u64,
-    keys: Vec<u64>,
-}
+impl Placed {
+    fn new<I, O>(ops: &[Pending<'_, I, O>]) -> Self {
+        let mut rng = Rng::from_seed(0x11ea_7128);
+        let keys = ops.iter().map(|_| (rng.next_u64(), rng.next_u64())).collect();
+        let mut unknown = 0u32;
+        let bit = ops
+            .iter()
+            .map(|o| {
+                if o.ret.is_some() {
+                    NONE
+                } else {
+                    unknown += 1;
+                    unknown - 1
+                }
+            })
+            .collect();
+        Placed {
+            keys,
+            bit,
+            hash: (0, 0),
+            unknown: vec![0; (unknown as usize).div_ceil(64)],
+            all: vec![0; ops.len().div_ceil(64).max(1)],
+        }
+    }
 
-impl Linearized {
-    fn new(n: usize) -> Self {
-        Linearized { bits: vec![0; n.div_ceil(64).max(1)], hash: 0, keys: zobrist(n) }
+    fn unknown_ops(&self) -> usize {
+        self.bit.iter().filter(|&&b| b != NONE).count()
     }
 
     #[inline]
     fn flip(&mut self, op: usize) {
-        self.bits[op / 64] ^= 1 << (op % 64);
-        self.hash ^= self.keys[op];
+        self.all[op / 64] ^= 1 << (op % 64);
+        match self.bit[op] {
+            NONE => {
+                self.hash.0 ^= self.keys[op].0;
+                self.hash.1 ^= self.keys[op].1;
+            }
+            b => self.unknown[b as usize / 64] ^= 1 << (b % 64),
+        }
     }
 
     fn contains(&self, op: usize) -> bool {
-        self.bits[op / 64] & (1 << (op % 64)) != 0
+        self.all[op / 64] & (1 << (op % 64)) != 0
+    }
+
+    /// Records the configuration (these operations, `state`) in `memo`: `false` if one
+    /// recorded before dominates it.
+    #[inline]
+    fn record<S: std::hash::Hash>(&self, memo: &mut Memo, state: &S) -> bool {
+        memo.insert(fingerprint(self.hash, hash_state(state)), &self.unknown)
     }
 }
 
 /// Tracks the deepest point a search reached: most operations with a known outcome placed, then
 /// most operations placed. Every step deepens it, so at the deepest point no candidate could
 /// take effect: that point is the evidence of a violation.
-struct Deepest {
+struct Deepest<S> {
     rank: (usize, usize),
     prefix: Vec<u32>,
-    state: u32,
+    state: S,
 }
 
-impl Deepest {
+impl<S: Clone> Deepest<S> {
     #[inline]
-    fn offer(&mut self, rank: (usize, usize), stack: impl Iterator<Item = u32>, state: u32) {
+    fn offer(&mut self, rank: (usize, usize), stack: impl Iterator<Item = u32>, state: &S) {
         if rank > self.rank {
             self.rank = rank;
             self.prefix.clear();
             self.prefix.extend(stack);
-            self.state = state;
+            self.state = state.clone();
         }
     }
 }
@@ -115,12 +151,17 @@ pub(crate) enum Progress<S> {
 /// should already have been placed: the search backtracks, undoing the last placement and
 /// trying the next candidate after it. Lifting and restoring are O(1) ("dancing links"), since
 /// restores happen in the reverse order of removals.
+///
+/// Operations of unknown outcome are tried only after every definite candidate (a second pass
+/// over the same stretch of the list). The memo prunes a configuration that placed a superset of
+/// the unknown operations another one placed, so reaching each configuration first with as few
+/// of them as possible is what lets it prune most.
 pub(crate) struct Linearizer<'o, 'h, M: Model> {
     ops: &'o [Pending<'h, M::Input, M::Output>],
-    memo: Memo<M::State>,
-    set: Linearized,
-    /// The current state's memo entry.
-    state: u32,
+    memo: Memo,
+    set: Placed,
+    /// The state before the first placed operation, and after each.
+    states: Vec<M::State>,
     /// Operations with a known outcome not yet placed.
     remaining: usize,
     next: Vec<u32>,
@@ -129,12 +170,14 @@ pub(crate) struct Linearizer<'o, 'h, M: Model> {
     node_op: Vec<u32>,
     call_node: Vec<u32>,
     ret_node: Vec<u32>,
-    /// (operation, state before it) for each placed operation.
-    stack: Vec<(u32, u32)>,
+    /// The placed operations, in order.
+    stack: Vec<u32>,
     definite: usize,
-    deepest: Deepest,
+    deepest: Deepest<M::State>,
     /// The node the walk is at.
     node: usize,
+    /// Whether the walk is trying the operations of unknown outcome (see [`Linearizer::run`]).
+    unknown_pass: bool,
     /// Model steps taken so far.
     pub steps: u64,
     finished: bool,
@@ -144,9 +187,10 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
     /// A search of `ops`, sorted by invocation.
     pub fn new(model: &mut M, ops: &'o [Pending<'h, M::Input, M::Output>]) -> Self {
         let n = ops.len();
-        let mut memo = Memo::new(n);
-        let set = Linearized::new(n);
-        let state = memo.insert(set.hash, &set.bits, model.init()).expect("the memo starts empty");
+        let set = Placed::new(ops);
+        let mut memo = Memo::new(set.unknown_ops());
+        let init = model.init();
+        set.record(&mut memo, &init);
         // The list: node 0 is the head, nodes 1..=m the events, m+1 the tail. At one instant,
         // invocations come before completions (events at the same time are concurrent).
         let mut events: Vec<(Time, bool, u32)> = Vec::with_capacity(2 * n);
@@ -176,7 +220,7 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
             ops,
             memo,
             set,
-            state,
+            states: vec![init.clone()],
             remaining: ops.iter().filter(|o| o.ret.is_some()).count(),
             next,
             prev,
@@ -185,8 +229,9 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
             ret_node,
             stack: Vec::with_capacity(n),
             definite: 0,
-            deepest: Deepest { rank: (0, 0), prefix: Vec::new(), state },
+            deepest: Deepest { rank: (0, 0), prefix: Vec::new(), state: init },
             node,
+            unknown_pass: false,
             steps: 0,
             finished: false,
         }
@@ -217,17 +262,22 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
         loop {
             let node = self.node;
             let op = (self.node_op[node] >> 1) as usize;
+            // The tail's code has its low bit set too: it ends a pass like a completion.
             if self.node_op[node] & 1 == 0 {
+                if ops[op].ret.is_none() != self.unknown_pass {
+                    self.node = self.next[node] as usize;
+                    continue;
+                }
                 if self.steps == limit {
                     return Progress::Paused;
                 }
                 self.steps += 1;
                 let o = &ops[op];
-                if let Some(after) = model.step(self.memo.state(self.state), o.input, o.output) {
+                let current = self.states.last().expect("the initial state stays");
+                if let Some(after) = model.step(current, o.input, o.output) {
                     self.set.flip(op);
-                    if let Some(entry) = self.memo.insert(self.set.hash, &self.set.bits, after) {
-                        self.stack.push((op as u32, self.state));
-                        self.state = entry;
+                    if self.set.record(&mut self.memo, &after) {
+                        self.stack.push(op as u32);
                         self.unlink(self.call_node[op]);
                         if o.ret.is_some() {
                             self.unlink(self.ret_node[op]);
@@ -239,23 +289,29 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
                             }
                         }
                         let rank = (self.definite, self.stack.len());
-                        self.deepest.offer(rank, self.stack.iter().map(|s| s.0), entry);
+                        self.deepest.offer(rank, self.stack.iter().copied(), &after);
+                        self.states.push(after);
                         self.node = self.next[HEAD] as usize;
+                        self.unknown_pass = false;
                         continue;
                     }
                     self.set.flip(op);
                 }
                 self.node = self.next[node] as usize;
+            } else if !self.unknown_pass {
+                // Every definite candidate was tried; now the unknown ones, from the front.
+                self.unknown_pass = true;
+                self.node = self.next[HEAD] as usize;
             } else {
                 // A completion: its operation should have been placed by now. Backtrack.
-                let Some((last, before)) = self.stack.pop() else {
+                let Some(last) = self.stack.pop() else {
                     self.finished = true;
-                    let state = self.memo.state(self.deepest.state).clone();
+                    let state = self.deepest.state.clone();
                     let prefix = std::mem::take(&mut self.deepest.prefix);
                     return Progress::Done(Search::Stuck { prefix, state });
                 };
                 let last = last as usize;
-                self.state = before;
+                self.states.pop();
                 self.set.flip(last);
                 if ops[last].ret.is_some() {
                     self.relink(self.ret_node[last]);
@@ -264,8 +320,14 @@ impl<'o, 'h, M: Model> Linearizer<'o, 'h, M> {
                 }
                 self.relink(self.call_node[last]);
                 self.node = self.next[self.call_node[last] as usize] as usize;
+                self.unknown_pass = ops[last].ret.is_none();
             }
         }
+    }
+
+    /// The bytes its memo holds.
+    pub fn memory(&self) -> usize {
+        self.memo.bytes()
     }
 }
 
@@ -340,35 +402,40 @@ pub(crate) fn sequential_candidates<I, O>(ops: &[Pending<'_, I, O>], prefix: &[u
 /// same memo prunes repeated configurations.
 pub(crate) struct Sequentializer<'o, 'h, M: Model> {
     ops: &'o [Pending<'h, M::Input, M::Output>],
-    memo: Memo<M::State>,
-    set: Linearized,
+    memo: Memo,
+    set: Placed,
     remaining: usize,
     /// Per operation, its program-order predecessors not yet placed.
     preds: Vec<u32>,
     succs: Vec<Vec<u32>>,
     /// The placed operations: (operation, its state's memo entry, where to resume the scan).
     /// Frame 0 is the start.
-    frames: Vec<Frame>,
+    frames: Vec<Frame<M::State>>,
     definite: usize,
-    deepest: Deepest,
+    deepest: Deepest<M::State>,
     /// Model steps taken so far.
     pub steps: u64,
     finished: bool,
 }
 
-struct Frame {
+struct Frame<S> {
     op: u32,
-    state: u32,
+    state: S,
     cursor: usize,
 }
 
 impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
+    /// The bytes its memo holds.
+    pub fn memory(&self) -> usize {
+        self.memo.bytes()
+    }
+
     /// A search of `ops`.
     pub fn new(model: &mut M, ops: &'o [Pending<'h, M::Input, M::Output>]) -> Self {
-        let n = ops.len();
-        let mut memo = Memo::new(n);
-        let set = Linearized::new(n);
-        let root = memo.insert(set.hash, &set.bits, model.init()).expect("the memo starts empty");
+        let set = Placed::new(ops);
+        let mut memo = Memo::new(set.unknown_ops());
+        let root = model.init();
+        set.record(&mut memo, &root);
         let (preds, succs) = program_order(ops);
         Sequentializer {
             ops,
@@ -377,7 +444,7 @@ impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
             remaining: ops.iter().filter(|o| o.ret.is_some()).count(),
             preds,
             succs,
-            frames: vec![Frame { op: NONE, state: root, cursor: 0 }],
+            frames: vec![Frame { op: NONE, state: root.clone(), cursor: 0 }],
             definite: 0,
             deepest: Deepest { rank: (0, 0), prefix: Vec::new(), state: root },
             steps: 0,
@@ -396,7 +463,6 @@ impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
         let n = ops.len();
         loop {
             let top = self.frames.len() - 1;
-            let state = self.frames[top].state;
             let mut chosen = None;
             while self.frames[top].cursor < n {
                 let j = self.frames[top].cursor;
@@ -406,11 +472,10 @@ impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
                     }
                     self.steps += 1;
                     let o = &ops[j];
-                    if let Some(after) = model.step(self.memo.state(state), o.input, o.output) {
+                    if let Some(after) = model.step(&self.frames[top].state, o.input, o.output) {
                         self.set.flip(j);
-                        if let Some(entry) = self.memo.insert(self.set.hash, &self.set.bits, after)
-                        {
-                            chosen = Some((j, entry));
+                        if self.set.record(&mut self.memo, &after) {
+                            chosen = Some((j, after));
                         } else {
                             self.set.flip(j);
                         }
@@ -422,7 +487,7 @@ impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
                 }
             }
             match chosen {
-                Some((j, entry)) => {
+                Some((j, after)) => {
                     for &s in &self.succs[j] {
                         self.preds[s as usize] -= 1;
                     }
@@ -434,15 +499,16 @@ impl<'o, 'h, M: Model> Sequentializer<'o, 'h, M> {
                             return Progress::Done(Search::Found);
                         }
                     }
-                    self.frames.push(Frame { op: j as u32, state: entry, cursor: 0 });
-                    let rank = (self.definite, self.frames.len() - 1);
-                    self.deepest.offer(rank, self.frames[1..].iter().map(|f| f.op), entry);
+                    let rank = (self.definite, self.frames.len());
+                    let prefix = self.frames[1..].iter().map(|f| f.op).chain([j as u32]);
+                    self.deepest.offer(rank, prefix, &after);
+                    self.frames.push(Frame { op: j as u32, state: after, cursor: 0 });
                 }
                 None => {
                     let done = self.frames.pop().expect("the start frame stays until the end");
                     if self.frames.is_empty() {
                         self.finished = true;
-                        let state = self.memo.state(self.deepest.state).clone();
+                        let state = self.deepest.state.clone();
                         let prefix = std::mem::take(&mut self.deepest.prefix);
                         return Progress::Done(Search::Stuck { prefix, state });
                     }
