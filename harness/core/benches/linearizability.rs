@@ -94,7 +94,8 @@ fn generated(c: &mut Criterion) {
         group.bench_function(format!("{clients} clients, {ops} ops, seeds 0-2"), |b| {
             b.iter(|| {
                 for h in &histories {
-                    let answer = check_linearizable(&mut CasRegister::new(), black_box(h), &options);
+                    let answer =
+                        check_linearizable(&mut CasRegister::new(), black_box(h), &options);
                     assert!(matches!(answer, harness::linearizability::Answer::Violated(_)));
                 }
             })

@@ -149,13 +149,17 @@ impl fmt::Display for Exhausted {
             Guarantee::SequentialConsistency => "sequential consistency",
         };
         match self.limit {
-            Limit::Steps(n) => {
-                write!(f, "the {checker} checker gave up after {n} step{}", if n == 1 { "" } else { "s" })?
-            }
+            Limit::Steps(n) => write!(
+                f,
+                "the {checker} checker gave up after {n} step{}",
+                if n == 1 { "" } else { "s" }
+            )?,
             Limit::Memory(bytes) => {
                 write!(f, "the {checker} checker gave up when its memo reached {} MB", bytes >> 20)?
             }
-            Limit::Time(t) => write!(f, "the {checker} checker gave up after {:.1} s", t.as_secs_f64())?,
+            Limit::Time(t) => {
+                write!(f, "the {checker} checker gave up after {:.1} s", t.as_secs_f64())?
+            }
         }
         if let Some(p) = &self.part {
             write!(f, " on key {p:?}")?;

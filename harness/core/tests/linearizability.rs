@@ -245,10 +245,14 @@ fn the_budget_is_shared_by_the_keys_of_a_split_history() {
         .flat_map(|k| [put(1, 1, 2, k), put(1, 3, 4, k), put(1, 5, 6, k)])
         .collect();
     let h = History::new(ops, Timeline::Lines);
-    let answer = check_linearizable(&mut Kv::new(), &h, &Options { budget: 5, ..Options::default() });
+    let answer =
+        check_linearizable(&mut Kv::new(), &h, &Options { budget: 5, ..Options::default() });
     let Answer::Unknown(e) = answer else { panic!("expected unknown, got {answer:?}") };
     assert_eq!(e.part, Some("b".into()), "key a was decided; b was left");
-    assert!(check_linearizable(&mut Kv::new(), &h, &Options { budget: 6, ..Options::default() }).holds());
+    assert!(
+        check_linearizable(&mut Kv::new(), &h, &Options { budget: 6, ..Options::default() })
+            .holds()
+    );
 }
 
 #[test]
@@ -673,7 +677,9 @@ fn oracle<M: Model>(model: &mut M, h: &History<M::Input, M::Output>, realtime: b
             return true;
         }
         for i in 0..ops.len() {
-            if placed & (1 << i) != 0 || (0..ops.len()).any(|j| placed & (1 << j) == 0 && before(j, i)) {
+            if placed & (1 << i) != 0
+                || (0..ops.len()).any(|j| placed & (1 << j) == 0 && before(j, i))
+            {
                 continue;
             }
             if let Some(next) = model.step(state, &ops[i].input, ops[i].outcome.output()) {
@@ -720,7 +726,12 @@ fn pruning_by_unknown_operations_agrees_with_brute_force() {
             } else {
                 check_sequential(&mut CasRegister::new(), &h, &Options::default())
             };
-            assert_eq!(answer.holds(), expected, "seed {seed} realtime {realtime}: {answer:?}\n{}", h.to_json_lines());
+            assert_eq!(
+                answer.holds(),
+                expected,
+                "seed {seed} realtime {realtime}: {answer:?}\n{}",
+                h.to_json_lines()
+            );
             if realtime {
                 if expected { holds += 1 } else { violated += 1 }
             }
@@ -746,7 +757,9 @@ fn generated_histories_with_a_late_stale_read_are_refuted() {
                 panic!("{clients} clients seed {seed}: the stale read was not caught: {answer:?}");
             };
             let stale = (ops * 9 / 10..bad.ops.len())
-                .find(|&i| matches!(bad.ops[i].outcome, Outcome::Ok(_, CasRet::Read { value: None })))
+                .find(|&i| {
+                    matches!(bad.ops[i].outcome, Outcome::Ok(_, CasRet::Read { value: None }))
+                })
                 .expect("the generator put a stale read there");
             assert!(v.stuck.contains(&stale), "the evidence names the stale read: {v:?}");
         }

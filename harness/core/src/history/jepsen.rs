@@ -138,7 +138,8 @@ pub fn parse_etcd(text: &str, file: &str) -> Result<History<CasOp<i64>, CasRet<i
 
 /// Parses one line that must be an EDN map.
 fn edn_map(line: &str) -> Result<Edn, String> {
-    let not_a_map = || "this is not an EDN map (expected `{:process P, :type :T, ...}`)".to_string();
+    let not_a_map =
+        || "this is not an EDN map (expected `{:process P, :type :T, ...}`)".to_string();
     if !line.trim_start().starts_with('{') {
         return Err(not_a_map());
     }

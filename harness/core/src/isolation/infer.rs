@@ -132,10 +132,15 @@ fn lost_updates(
 /// operation precedes each later one directly only while no operation completed in between
 /// follows it.
 pub(super) fn orders(h: &TxnHistory, nodes: &Nodes, graph: &mut Builder) {
+    // A process runs one operation at a time (Jepsen's rule); a node that serves many requests
+    // at once is one "process" in a simulated run's history, so an edge needs the earlier
+    // operation to have completed before the later one began.
     let mut last_of: HashMap<u64, u32> = HashMap::new();
     for (n, &op) in nodes.ops.iter().enumerate() {
-        let p = h.ops[op].process;
-        if let Some(prev) = last_of.insert(p, n as u32) {
+        let o = &h.ops[op];
+        if let Some(prev) = last_of.insert(o.process, n as u32)
+            && h.ops[nodes.ops[prev as usize]].completed().is_some_and(|t| t < o.invoked)
+        {
             graph.add(prev, n as u32, Why::Process);
         }
     }

@@ -58,7 +58,8 @@ pub fn cas_register(shape: RegisterShape, seed: u64) -> History<CasOp<i64>, CasR
         let at = Time(t);
         phases[c] = match std::mem::replace(&mut phases[c], Phase::Idle) {
             Phase::Idle if ops.len() < shape.ops => {
-                let stale = !stale_done && completed_write && stale_at.is_some_and(|s| ops.len() >= s);
+                let stale =
+                    !stale_done && completed_write && stale_at.is_some_and(|s| ops.len() >= s);
                 let input = if stale {
                     CasOp::Read
                 } else {
@@ -70,14 +71,23 @@ pub fn cas_register(shape: RegisterShape, seed: u64) -> History<CasOp<i64>, CasR
                         }
                         _ => {
                             next_value += 1;
-                            CasOp::Cas { from: rng.between(1, next_value as u64) as i64, to: next_value }
+                            CasOp::Cas {
+                                from: rng.between(1, next_value as u64) as i64,
+                                to: next_value,
+                            }
                         }
                     }
                 };
-                ops.push(Operation { process: names[c], invoked: at, input, outcome: Outcome::Info(None) });
+                ops.push(Operation {
+                    process: names[c],
+                    invoked: at,
+                    input,
+                    outcome: Outcome::Info(None),
+                });
                 if stale {
                     // The stale read: answered with the initial state, after a completed write.
-                    ops.last_mut().expect("just pushed").outcome = Outcome::Ok(at, CasRet::Read { value: None });
+                    ops.last_mut().expect("just pushed").outcome =
+                        Outcome::Ok(at, CasRet::Read { value: None });
                     stale_done = true;
                     Phase::Idle
                 } else {

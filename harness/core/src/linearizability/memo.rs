@@ -162,7 +162,8 @@ impl Memo {
                 let mut prev = NO_ENTRY;
                 let mut e = self.heads[i];
                 while e != NO_ENTRY {
-                    let mine = &self.unknown[e as usize * self.words..(e as usize + 1) * self.words];
+                    let mine =
+                        &self.unknown[e as usize * self.words..(e as usize + 1) * self.words];
                     if mine.iter().zip(unknown).all(|(a, b)| a & !b == 0) {
                         return false;
                     }
