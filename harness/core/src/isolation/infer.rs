@@ -89,8 +89,7 @@ fn judge_read(reader: usize, key: Key, value: Value, w: &Writer, anomalies: &mut
 }
 
 /// Lost updates: two committed transactions that read one version of a key and then both wrote
-/// it. `read_then_write` gives, for a transaction, each key it read before writing and what it
-/// read.
+/// it. `read_state` names the version a read saw (`None`: the initial state).
 fn lost_updates(
     h: &TxnHistory,
     nodes: &Nodes,
