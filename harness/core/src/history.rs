@@ -20,7 +20,7 @@ pub mod edn;
 pub mod jepsen;
 mod json;
 
-use crate::node::{Protocol, RequestId};
+use crate::node::{NodeId, Protocol, RequestId};
 use crate::sim::Run;
 use crate::time::Time;
 use crate::trace::EventKind;
@@ -303,24 +303,32 @@ impl<I, O> Recorder<I, O> {
 /// The client history of a simulated run: every request a node received, in the protocol's own
 /// types. An operation is invoked when its request reaches a node and completes with the node's
 /// reply (`ok`). A request refused because its node was down is `fail`. A request still open
-/// when the run ends, or whose node crashed before replying, is `info`. Use [`History::map`] to
-/// turn it into a model's operations.
+/// when the run ends, or whose node crashed before replying, is `info`; the node's later
+/// requests then belong to a fresh process (`node + k * nodes`), as in Jepsen. Use
+/// [`History::map`] to turn it into a model's operations.
 pub fn history<P: Protocol>(run: &Run<P>) -> History<P::Request, P::Response> {
     let mut ops: Vec<Operation<P::Request, P::Response>> = Vec::new();
     let mut open: BTreeMap<RequestId, usize> = BTreeMap::new();
+    // Jepsen's rule: after an unknown outcome a client continues as a fresh process, numbered
+    // `node + k * nodes` after its node's k-th crash with requests open, so no process has two
+    // operations open at once across a crash.
+    let mut lives: BTreeMap<NodeId, u64> = BTreeMap::new();
+    let process = |lives: &BTreeMap<NodeId, u64>, node: NodeId| {
+        u64::from(node.0) + lives.get(&node).copied().unwrap_or(0) * run.nodes as u64
+    };
     for e in &run.trace.events {
         match &e.kind {
             EventKind::Request { node, id, request } => {
                 open.insert(*id, ops.len());
                 ops.push(Operation {
-                    process: u64::from(node.0),
+                    process: process(&lives, *node),
                     invoked: e.at,
                     input: request.clone(),
                     outcome: Outcome::Info(None),
                 });
             }
             EventKind::RequestRefused { node, request, .. } => ops.push(Operation {
-                process: u64::from(node.0),
+                process: process(&lives, *node),
                 invoked: e.at,
                 input: request.clone(),
                 outcome: Outcome::Fail(e.at),
@@ -332,9 +340,14 @@ pub fn history<P: Protocol>(run: &Run<P>) -> History<P::Request, P::Response> {
                 }
             }
             EventKind::Crash { node, .. } => {
-                // Whatever the crashed node had open stays unknown for ever; the client learns
-                // nothing at the crash, so the operation has no end time.
-                open.retain(|_, i| ops[*i].process != u64::from(node.0));
+                // Whatever the crashed node had open stays unknown for ever, and has no end
+                // time: its effect, if any, may come later (a message it sent still in flight).
+                let before = open.len();
+                let current = process(&lives, *node);
+                open.retain(|_, i| ops[*i].process != current);
+                if open.len() < before {
+                    *lives.entry(*node).or_default() += 1;
+                }
             }
             _ => {}
         }

@@ -97,6 +97,40 @@ pub trait Workload<P: Protocol>: Send {
     ) {
         let _ = (api, node, id, response);
     }
+
+    /// Called when a request reached a node that was down: it certainly did not take effect
+    /// (`fail` in the history).
+    fn on_refused(
+        &mut self,
+        api: &mut WorkloadApi<'_, P>,
+        node: NodeId,
+        id: RequestId,
+        request: &P::Request,
+    ) {
+        let _ = (api, node, id, request);
+    }
+
+    /// Called when `node` crashed with the requests `open` unanswered: no reply will come, and
+    /// each may or may not have taken effect (`info` in the history). In the history, the
+    /// node's later requests belong to a fresh client process, as Jepsen's clients do after an
+    /// unknown outcome.
+    fn on_crash(&mut self, api: &mut WorkloadApi<'_, P>, node: NodeId, open: &[RequestId]) {
+        let _ = (api, node, open);
+    }
+
+    /// Called when a timer the workload set ([`WorkloadApi::set_timer`]) fires.
+    fn on_timer(&mut self, api: &mut WorkloadApi<'_, P>, timer: u64) {
+        let _ = (api, timer);
+    }
+}
+
+/// What the workload hears of, in [`Simulation::call_workload`].
+enum Notice<P: Protocol> {
+    Start,
+    Reply(NodeId, RequestId, P::Response),
+    Refused(NodeId, RequestId, P::Request),
+    Crash(NodeId, Vec<RequestId>),
+    Timer(u64),
 }
 
 /// A workload with nothing to ask.
@@ -119,12 +153,13 @@ impl<P: Protocol> Workload<P> for Schedule<P::Request> {
     }
 }
 
-/// What a workload may do: read the time, draw numbers, submit requests.
+/// What a workload may do: read the time, draw numbers, submit requests, set timers.
 pub struct WorkloadApi<'a, P: Protocol> {
     now: Time,
     rng: &'a mut Rng,
     next_request: &'a mut u64,
     submitted: &'a mut Vec<(Time, NodeId, RequestId, P::Request)>,
+    timers: &'a mut Vec<(Time, u64)>,
 }
 
 impl<P: Protocol> fmt::Debug for WorkloadApi<'_, P> {
@@ -150,6 +185,12 @@ impl<P: Protocol> WorkloadApi<'_, P> {
         *self.next_request += 1;
         self.submitted.push((at.max(self.now), node, id, request));
         id
+    }
+
+    /// Calls the workload's [`Workload::on_timer`] with `timer` at time `at` (not before now):
+    /// a client's own deadline, or a pause before its next operation.
+    pub fn set_timer(&mut self, at: Time, timer: u64) {
+        self.timers.push((at.max(self.now), timer));
     }
 }
 
@@ -287,6 +328,7 @@ enum What {
     Heal { index: u32 },
     Resume { node: u32 },
     Start { node: u32 },
+    WorkloadTimer { timer: u64 },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -354,6 +396,8 @@ pub struct Simulation<P: Protocol> {
     faults: Vec<Fault>,
     fault_rng: Rng,
     requests: Vec<Option<(NodeId, RequestId, P::Request)>>,
+    /// Requests handed to a node and not yet answered, for the workload's `on_crash`.
+    open_requests: BTreeMap<RequestId, NodeId>,
     workload: Box<dyn Workload<P>>,
     workload_rng: Rng,
     next_request: u64,
@@ -426,6 +470,7 @@ impl<P: Protocol> Simulation<P> {
             faults: setup.faults,
             fault_rng: Rng::stream(seed, Purpose::Faults, 0, 0),
             requests: Vec::new(),
+            open_requests: BTreeMap::new(),
             workload: setup.workload,
             workload_rng: Rng::stream(seed, Purpose::Workload, 0, 0),
             next_request: 0,
@@ -472,7 +517,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// Runs to the end time (or until something stops the run) and returns the result.
     pub fn run(mut self) -> Run<P> {
-        self.call_workload(None);
+        self.call_workload(Notice::Start);
         while let Some(Reverse(next)) = self.queue.pop() {
             if next.at > self.end {
                 break;
@@ -558,17 +603,24 @@ impl<P: Protocol> Simulation<P> {
                     Status::Down => {
                         let (node, id, request) =
                             self.requests[index as usize].take().expect("checked above");
-                        self.record(EventKind::RequestRefused { node, id, request });
+                        self.record(EventKind::RequestRefused {
+                            node,
+                            id,
+                            request: request.clone(),
+                        });
+                        self.call_workload(Notice::Refused(node, id, request));
                     }
                     Status::Up => {
                         let (node, id, request) =
                             self.requests[index as usize].take().expect("checked above");
                         self.record(EventKind::Request { node, id, request: request.clone() });
+                        self.open_requests.insert(id, node);
                         self.dispatch(node, Call::Request(id, request));
                     }
                 }
             }
             What::Start { node } => self.start_node(NodeId(node)),
+            What::WorkloadTimer { timer } => self.call_workload(Notice::Timer(timer)),
             What::Fault { index } => self.apply_fault(index as usize),
             What::Heal { index } => {
                 if let Fault::Partition { links, .. } = &self.faults[index as usize] {
@@ -741,6 +793,14 @@ impl<P: Protocol> Simulation<P> {
         slot.cut = None;
         let lost_writes = slot.storage.crash() as u32;
         self.record(EventKind::Crash { node, cut, lost_writes });
+        let open: Vec<RequestId> =
+            self.open_requests.iter().filter(|(_, n)| **n == node).map(|(id, _)| *id).collect();
+        if !open.is_empty() {
+            for id in &open {
+                self.open_requests.remove(id);
+            }
+            self.call_workload(Notice::Crash(node, open));
+        }
     }
 
     fn start_node(&mut self, node: NodeId) {
@@ -816,7 +876,7 @@ impl<P: Protocol> Simulation<P> {
             self.crash(node, Some((kept as u32, total as u32)));
         }
         for (id, response) in replies {
-            self.call_workload(Some((node, id, response)));
+            self.call_workload(Notice::Reply(node, id, response));
         }
     }
 
@@ -853,6 +913,7 @@ impl<P: Protocol> Simulation<P> {
             }
             Effect::Reply { id, response } => {
                 self.record(EventKind::Reply { node, id, response: response.clone() });
+                self.open_requests.remove(&id);
                 return Some((id, response));
             }
             Effect::Output(output) => self.record(EventKind::Output { node, output }),
@@ -893,21 +954,28 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    fn call_workload(&mut self, reply: Option<(NodeId, RequestId, P::Response)>) {
+    fn call_workload(&mut self, notice: Notice<P>) {
         let mut submitted = Vec::new();
+        let mut timers = Vec::new();
         {
             let mut api = WorkloadApi {
                 now: self.now,
                 rng: &mut self.workload_rng,
                 next_request: &mut self.next_request,
                 submitted: &mut submitted,
+                timers: &mut timers,
             };
-            match &reply {
-                None => self.workload.start(&mut api),
-                Some((node, id, response)) => {
-                    self.workload.on_reply(&mut api, *node, *id, response)
-                }
+            let w = &mut self.workload;
+            match &notice {
+                Notice::Start => w.start(&mut api),
+                Notice::Reply(node, id, response) => w.on_reply(&mut api, *node, *id, response),
+                Notice::Refused(node, id, request) => w.on_refused(&mut api, *node, *id, request),
+                Notice::Crash(node, open) => w.on_crash(&mut api, *node, open),
+                Notice::Timer(timer) => w.on_timer(&mut api, *timer),
             }
+        }
+        for (at, timer) in timers {
+            self.schedule(at, What::WorkloadTimer { timer });
         }
         for (at, node, id, request) in submitted {
             if node.index() >= self.slots.len() {

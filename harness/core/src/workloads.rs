@@ -22,10 +22,11 @@ impl Mix {
     }
 }
 
-/// Closed-loop users, one per client process: each issues an operation, waits for the answer,
-/// and issues the next 5-25 ms later, until `until`. Keys are few (`k0`, `k1`, ...), so
-/// operations contend; every written value is unique (`n5.12 `), so an append applied twice
-/// shows in later reads. One operation is open per client at a time, as Jepsen's clients do.
+/// Closed-loop users, one per client process: each issues an operation, waits for the answer
+/// (a reply, a refusal because its node was down, or its node's crash), and issues the next
+/// 5-25 ms later, until `until`. Keys are few (`k0`, `k1`, ...), so operations contend; every
+/// written value is unique (`n5.12 `), so an append applied twice shows in later reads. One
+/// operation is open per client at a time, as Jepsen's clients do.
 pub struct KvUsers<P: Protocol> {
     /// The client processes.
     pub clients: Vec<NodeId>,
@@ -70,6 +71,13 @@ impl<P: Protocol> KvUsers<P> {
         KvUsers { start, ..self }
     }
 
+    /// The client's next operation, 5-25 ms from now.
+    fn after_pause(&mut self, api: &mut WorkloadApi<'_, P>, client: NodeId) {
+        let pause = Duration::from_millis(api.rng().between(5, 25));
+        let at = api.now() + pause;
+        self.next(api, client, at);
+    }
+
     fn next(&mut self, api: &mut WorkloadApi<'_, P>, client: NodeId, at: Time) {
         if at >= self.until {
             return;
@@ -104,8 +112,20 @@ impl<P: Protocol> Workload<P> for KvUsers<P> {
         _: RequestId,
         _: &P::Response,
     ) {
-        let pause = Duration::from_millis(api.rng().between(5, 25));
-        let at = api.now() + pause;
-        self.next(api, node, at);
+        self.after_pause(api, node);
+    }
+
+    fn on_refused(
+        &mut self,
+        api: &mut WorkloadApi<'_, P>,
+        node: NodeId,
+        _: RequestId,
+        _: &P::Request,
+    ) {
+        self.after_pause(api, node);
+    }
+
+    fn on_crash(&mut self, api: &mut WorkloadApi<'_, P>, node: NodeId, _: &[RequestId]) {
+        self.after_pause(api, node);
     }
 }

@@ -592,3 +592,81 @@ fn evidence_of_crash_stop_pause_one_way_cut_and_spikes() {
     assert!(holds(evidence::messages_delayed(Duration::from_millis(20)), &r));
     assert!(!holds(evidence::messages_delayed(Duration::from_millis(20)), &run(1, pings())));
 }
+
+/// A workload that writes down what it hears, and asks again after each answer.
+#[derive(Default)]
+struct Listener {
+    heard: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl harness::Workload<Test> for Listener {
+    fn start(&mut self, api: &mut harness::sim::WorkloadApi<'_, Test>) {
+        // n0 is down at 5 ms (refused); n1 never answers and crashes at 30 ms.
+        api.submit(Time::from_millis(5), NodeId(0), Request::Read);
+        api.submit(Time::from_millis(10), NodeId(1), Request::Ignore);
+        api.set_timer(Time::from_millis(20), 7);
+    }
+
+    fn on_reply(
+        &mut self,
+        api: &mut harness::sim::WorkloadApi<'_, Test>,
+        node: NodeId,
+        _: harness::RequestId,
+        r: &Option<u64>,
+    ) {
+        self.heard.lock().unwrap().push(format!("{} reply from {node}: {r:?}", api.now()));
+    }
+
+    fn on_refused(
+        &mut self,
+        api: &mut harness::sim::WorkloadApi<'_, Test>,
+        node: NodeId,
+        id: harness::RequestId,
+        _: &Request,
+    ) {
+        self.heard.lock().unwrap().push(format!("{} refused {id:?} by {node}", api.now()));
+    }
+
+    fn on_crash(
+        &mut self,
+        api: &mut harness::sim::WorkloadApi<'_, Test>,
+        node: NodeId,
+        open: &[harness::RequestId],
+    ) {
+        self.heard.lock().unwrap().push(format!("{} {node} crashed holding {open:?}", api.now()));
+        // The client tries again once the node is back.
+        api.submit(Time::from_millis(50), node, Request::Read);
+    }
+
+    fn on_timer(&mut self, api: &mut harness::sim::WorkloadApi<'_, Test>, timer: u64) {
+        self.heard.lock().unwrap().push(format!("{} timer {timer}", api.now()));
+    }
+}
+
+#[test]
+fn a_workload_hears_of_refusals_crashes_and_its_timers() {
+    let listener = Listener::default();
+    let heard = listener.heard.clone();
+    let mut s = setup(2, Behaviour::Store, Duration::from_millis(100));
+    s.workload = Box::new(listener);
+    s.faults = vec![
+        Fault::Crash { node: NodeId(0), at: Time::from_millis(1) },
+        Fault::Crash { node: NodeId(1), at: Time::from_millis(30) },
+        Fault::Restart { node: NodeId(1), at: Time::from_millis(40) },
+    ];
+    let run = Simulation::new(1, s).run();
+    assert_eq!(
+        *heard.lock().unwrap(),
+        vec![
+            "0.005000s refused RequestId(0) by n0".to_string(),
+            "0.020000s timer 7".to_string(),
+            "0.030000s n1 crashed holding [RequestId(1)]".to_string(),
+            "0.050000s reply from n1: None".to_string(),
+        ]
+    );
+    // In the history, n1's request after the crash belongs to a fresh process (Jepsen's rule).
+    let h = history(&run);
+    let procs: Vec<(u64, bool)> =
+        h.ops.iter().map(|o| (o.process, matches!(o.outcome, Outcome::Info(None)))).collect();
+    assert_eq!(procs, vec![(0, false), (1, true), (3, false)], "{h:?}");
+}
