@@ -335,6 +335,7 @@ macro_rules! grading_tests {
             vector_worked_example,
             vector_lossy_network,
             vector_restart,
+            hlc_counter_ties,
             hlc_skewed_clocks,
             hlc_backward_steps,
             hlc_restart,

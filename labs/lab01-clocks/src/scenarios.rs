@@ -170,6 +170,51 @@ fn crash_and_restart(
     vec![Fault::Crash { node, at: crash }, Fault::Restart { node, at: restart }]
 }
 
+/// Part C's scripted exchange, which forces every case of the receive rule (and both of the
+/// tick's) on the one run it has, where random runs meet some of them rarely. n0's wall clock
+/// runs 5 ms ahead, n1's 5 ms behind, n2's true; none drifts; every message takes exactly 1 ms;
+/// n0's wall clock steps back 10 ms at 21 ms, so its `l` (25 ms) stays ahead of its wall clock for
+/// a while and n1, which adopted that `l`, meets it again and again.
+///
+/// | time (ms) | event | case at the node |
+/// |---|---|---|
+/// | 20 | n0 sends to n1 | tick, wall clock ahead: (25, 0) |
+/// | 21 | n1 receives | the message's `l` is largest: c = its c + 1 |
+/// | 22-24 | n0: three local events | tick, `l` held: c + 1 |
+/// | 24 | n2 sends to n1 | (24, 0) |
+/// | 25 | n1 receives from n2 | its own `l` is largest: c = its c + 1 |
+/// | 25 | n0 sends to n1 | (25, 4) |
+/// | 26 | n1 receives | both `l` equal: c = max of the two + 1 (its own is smaller) |
+/// | 26.2-26.6 | n1: three local events | tick, `l` held |
+/// | 27 | n0 sends to n1 | (25, 5) |
+/// | 28 | n1 receives | both `l` equal, its own c larger |
+/// | 40 | n1 local | tick, wall clock ahead: c = 0 |
+/// | 50 | n0 sends to n1, arriving at 51 | the wall clock is largest: c = 0 |
+fn counter_ties_schedule() -> Schedule<Action> {
+    let (n0, n1, n2) = (NodeId(0), NodeId(1), NodeId(2));
+    let at = Time;
+    Schedule(vec![
+        (at(20_000), n0, Action::Send { to: n1 }),
+        (at(22_000), n0, Action::Local),
+        (at(23_000), n0, Action::Local),
+        (at(24_000), n0, Action::Local),
+        (at(24_000), n2, Action::Send { to: n1 }),
+        (at(25_000), n0, Action::Send { to: n1 }),
+        (at(26_200), n1, Action::Local),
+        (at(26_400), n1, Action::Local),
+        (at(26_600), n1, Action::Local),
+        (at(27_000), n0, Action::Send { to: n1 }),
+        (at(40_000), n1, Action::Local),
+        (at(50_000), n0, Action::Send { to: n1 }),
+    ])
+}
+
+/// The scripted exchange's clocks: n0 5 ms ahead, n1 5 ms behind, n2 true, none drifting.
+fn counter_ties_clocks() -> Vec<Clock> {
+    let offset = timing::MAX_OFFSET.as_micros() as i64;
+    [offset, -offset, 0].map(|o| Clock { drift_ppm: 0, wall_offset_micros: o }).to_vec()
+}
+
 /// A network that loses, duplicates and reorders.
 const LOSSY: Network = Network::reliable()
     .with_loss(Prob::percent(15))
@@ -180,6 +225,7 @@ const LOSSY: Network = Network::reliable()
 #[derive(Clone, Copy)]
 enum Kind {
     WorkedExample,
+    CounterTies,
     Lossy,
     Restart,
     Skewed,
@@ -208,6 +254,13 @@ impl Spec {
                 Duration::from_millis(100),
                 1,
             ),
+            Kind::CounterTies => (
+                3,
+                Network::reliable()
+                    .with_delay(Delay::uniform(Duration::from_millis(1), Duration::from_millis(1))),
+                Duration::from_millis(100),
+                1,
+            ),
             Kind::Lossy | Kind::Restart => (NODES, LOSSY, RUN_LENGTH, 200),
             Kind::Skewed | Kind::BackwardSteps => {
                 (NODES, Network::reliable(), Duration::from_millis(500), 200)
@@ -220,6 +273,10 @@ impl Spec {
             if part == Part::C { Duration::from_millis(350) } else { Duration::from_millis(1200) };
         let faults = match kind {
             Kind::WorkedExample => "none; every message takes exactly 5ms",
+            Kind::CounterTies => {
+                "n0's wall clock 5ms ahead, n1's 5ms behind; n0's steps back 10ms at 21ms; every \
+                 message takes exactly 1ms"
+            }
             Kind::Lossy => "the network loses 15% and duplicates 20% of messages, delays 1-20ms",
             Kind::Restart if part == Part::C => {
                 "skewed, drifting wall clocks; the lossy network; n2 crashes in the first half of \
@@ -236,6 +293,9 @@ impl Spec {
         };
         let workload = match kind {
             Kind::WorkedExample => "the worked example's 11 events".to_string(),
+            Kind::CounterTies => {
+                "a scripted exchange of 12 actions that meets every case of the rules".to_string()
+            }
             _ => format!(
                 "{actions} actions per node over {window} (70% sends){}",
                 if matches!(kind, Kind::Restart) {
@@ -251,10 +311,21 @@ impl Spec {
             let mut faults = Vec::new();
             let mut actions = match kind {
                 Kind::WorkedExample => worked_example_schedule(),
+                Kind::CounterTies => counter_ties_schedule(),
                 _ => random_actions(rng, nodes, actions, window),
             };
-            if part == Part::C && !matches!(kind, Kind::WorkedExample) {
-                clocks = skewed_clocks(rng, nodes);
+            match kind {
+                Kind::WorkedExample => {}
+                Kind::CounterTies => {
+                    clocks = counter_ties_clocks();
+                    faults.push(Fault::ClockStep {
+                        node: NodeId(0),
+                        at: Time::from_millis(21),
+                        by_micros: -(timing::MAX_BACKWARD_STEP.as_micros() as i64),
+                    });
+                }
+                _ if part == Part::C => clocks = skewed_clocks(rng, nodes),
+                _ => {}
             }
             if matches!(kind, Kind::BackwardSteps) {
                 for node in 0..nodes as u32 {
@@ -271,6 +342,10 @@ impl Spec {
         let mut properties = for_part::<C::Vector>(part, duration);
         let evidence: Vec<Property<Clocks>> = match kind {
             Kind::WorkedExample => Vec::new(),
+            Kind::CounterTies => vec![
+                harness::evidence::wall_clock_stepped_back(),
+                crate::properties::every_receive_case_met(),
+            ],
             Kind::Skewed => vec![crate::properties::wall_clocks_skewed()],
             Kind::Lossy => {
                 vec![harness::evidence::messages_lost(), harness::evidence::messages_duplicated()]
@@ -354,6 +429,13 @@ pub fn all<C: ClockSet>() -> Vec<Arc<Scenario<Clocks>>> {
             10,
             "a restarted vector clock resumes and stays exact",
             Kind::Restart,
+        ),
+        spec(
+            "hlc_counter_ties",
+            Part::C,
+            10,
+            "a scripted exchange meets every case of the tick and receive rules",
+            Kind::CounterTies,
         ),
         spec(
             "hlc_skewed_clocks",
