@@ -432,6 +432,7 @@ macro_rules! grading_tests {
             heartbeat_long_pause,
             heartbeat_one_way_cut,
             heartbeat_partition,
+            heartbeat_isolated_from_start,
             swim_crash_one,
             swim_crash_minority,
             swim_crash_restart,
@@ -442,6 +443,7 @@ macro_rules! grading_tests {
             swim_long_pause,
             swim_one_way_cut,
             swim_partition,
+            swim_isolated_from_start,
         );
     };
 }

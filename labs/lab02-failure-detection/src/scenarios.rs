@@ -300,6 +300,8 @@ enum Kind {
     OneWay(u32, u32),
     /// Two groups cannot talk.
     Partition,
+    /// A member is cut off from every other, from before they start until the quiet.
+    IsolatedFromStart(u32),
 }
 
 /// One situation both detectors face; the two parts name and describe it their own way.
@@ -426,6 +428,17 @@ fn situations() -> Vec<Situation> {
             faults: "{n0 n1} and {n2 n3 n4} cannot talk from 800ms to 2s",
             kind: Kind::Partition,
         },
+        Situation {
+            names: ["heartbeat_isolated_from_start", "swim_isolated_from_start"],
+            points: 3,
+            summaries: [
+                "members never heard from are suspected like ones that fell silent, then trusted",
+                "members that never answered are suspected like ones that fell silent, then trusted",
+            ],
+            network: QUIET,
+            faults: "n2 is cut off from every other member from before they start until 2s",
+            kind: Kind::IsolatedFromStart(2),
+        },
     ]
 }
 
@@ -453,6 +466,10 @@ fn draw_faults(kind: Kind, rng: &mut Rng) -> Vec<Fault> {
         }
         Kind::OneWay(a, b) => {
             vec![Fault::one_way(Time::from_millis(800), Some(Time::from_millis(1800)), n(a), n(b))]
+        }
+        Kind::IsolatedFromStart(v) => {
+            let others: Vec<NodeId> = (0..MEMBERS as u32).filter(|&o| o != v).map(n).collect();
+            vec![Fault::partition(Time::ZERO, Some(QUIET_FROM), &[&[n(v)], &others])]
         }
         Kind::Partition => vec![Fault::partition(
             Time::from_millis(800),
@@ -541,7 +558,7 @@ impl Situation {
                 properties.push(properties::eventual_accuracy(bounds, definitions.accuracy));
                 properties.push(evidence::one_way_blocked(NodeId(a), NodeId(b)));
             }
-            Kind::Partition => {
+            Kind::Partition | Kind::IsolatedFromStart(_) => {
                 properties.push(properties::unreachable_suspected(
                     bounds,
                     cut_off,
