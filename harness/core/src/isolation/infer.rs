@@ -186,8 +186,11 @@ pub(super) fn list_append(
             *e = (op, list);
         }
     }
+    // Every read checked against it and against its writers, with who read each state of
+    // each key (`None`: empty) and the write-read edges.
     let mut broken: Vec<Key> = Vec::new();
-    for (op, _, m) in ok_reads(h, nodes) {
+    let mut readers: HashMap<(Key, Option<Value>), Vec<u32>> = HashMap::new();
+    for (op, n, m) in ok_reads(h, nodes) {
         let Mop::ReadList(k, Some(list)) = m else { continue };
         let mut sorted = list.clone();
         sorted.sort_unstable();
@@ -214,11 +217,15 @@ pub(super) fn list_append(
                 Some(_) => {}
             }
         }
+        readers.entry((*k, list.last().copied())).or_default().push(n);
         if let Some(&last) = list.last()
             && let Some(w) = writers.get(&(*k, last))
             && !w.failed
         {
             judge_read(op, *k, last, w, anomalies);
+            if let Some(from) = w.node {
+                graph.add(from, n, Why::WR { key: *k, value: last });
+            }
         }
     }
     // Version orders: distinct elements of the longest read.
@@ -255,18 +262,6 @@ pub(super) fn list_append(
                 });
                 break;
             }
-        }
-    }
-    // Who read each state of each key (`None`: empty).
-    let mut readers: HashMap<(Key, Option<Value>), Vec<u32>> = HashMap::new();
-    for (_, n, m) in ok_reads(h, nodes) {
-        let Mop::ReadList(k, Some(list)) = m else { continue };
-        readers.entry((*k, list.last().copied())).or_default().push(n);
-        if let Some(&last) = list.last()
-            && let Some(w) = writers.get(&(*k, last))
-            && let Some(from) = w.node
-        {
-            graph.add(from, n, Why::WR { key: *k, value: last });
         }
     }
     for (n, &op) in nodes.ops.iter().enumerate() {
