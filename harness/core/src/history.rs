@@ -160,6 +160,14 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// The event type Jepsen names with this keyword (without its colon): `invoke`, `ok`,
+    /// `fail` or `info`.
+    pub fn from_keyword(word: &str) -> Option<EventType> {
+        [EventType::Invoke, EventType::Ok, EventType::Fail, EventType::Info]
+            .into_iter()
+            .find(|e| e.name() == word)
+    }
+
     /// `invoke`, `ok`, `fail` or `info`.
     pub fn name(self) -> &'static str {
         match self {

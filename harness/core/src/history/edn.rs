@@ -103,6 +103,21 @@ pub fn parse(text: &str) -> Result<Edn, String> {
     Ok(value)
 }
 
+/// Parses one line that must be an EDN map, such as a Jepsen operation; otherwise the error
+/// shows the `expected` shape.
+pub fn parse_map(line: &str, expected: &str) -> Result<Edn, String> {
+    let not_a_map = || format!("this is not an EDN map (expected `{expected}`)");
+    // A line that does not open a map gets that sentence, not the reader's complaint about
+    // whatever word it starts with.
+    if !line.trim_start().starts_with('{') {
+        return Err(not_a_map());
+    }
+    match parse(line)? {
+        map @ Edn::Map(_) => Ok(map),
+        _ => Err(not_a_map()),
+    }
+}
+
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],

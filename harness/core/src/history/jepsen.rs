@@ -15,16 +15,9 @@ use crate::time::Time;
 
 /// Jepsen's event types, as their keywords.
 fn event_type(word: &str) -> Result<super::EventType, String> {
-    use super::EventType as E;
-    match word {
-        ":invoke" => Ok(E::Invoke),
-        ":ok" => Ok(E::Ok),
-        ":fail" => Ok(E::Fail),
-        ":info" => Ok(E::Info),
-        other => {
-            Err(format!("the event type {other:?} is not one of :invoke, :ok, :fail and :info"))
-        }
-    }
+    word.strip_prefix(':').and_then(super::EventType::from_keyword).ok_or_else(|| {
+        format!("the event type {word:?} is not one of :invoke, :ok, :fail and :info")
+    })
 }
 
 fn process_id(word: &str) -> Result<ProcessId, String> {
@@ -138,15 +131,7 @@ pub fn parse_etcd(text: &str, file: &str) -> Result<History<CasOp<i64>, CasRet<i
 
 /// Parses one line that must be an EDN map.
 fn edn_map(line: &str) -> Result<Edn, String> {
-    let not_a_map =
-        || "this is not an EDN map (expected `{:process P, :type :T, ...}`)".to_string();
-    if !line.trim_start().starts_with('{') {
-        return Err(not_a_map());
-    }
-    match edn::parse(line)? {
-        map @ Edn::Map(_) => Ok(map),
-        _ => Err(not_a_map()),
-    }
+    edn::parse_map(line, "{:process P, :type :T, ...}")
 }
 
 /// Reads an EDN history of Jepsen's key-value test (get, put, append on string keys).

@@ -9,7 +9,7 @@
 //! values are unique per key, which is what lets a checker tell versions apart.
 
 use crate::history::edn::{self, Edn};
-use crate::history::{History, Outcome, ParseError, ProcessId, Recorder, Timeline};
+use crate::history::{EventType, History, Outcome, ParseError, ProcessId, Recorder, Timeline};
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -252,7 +252,7 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
         line: usize,
         time: Option<u64>,
         process: Option<ProcessId>,
-        kind: crate::history::EventType,
+        kind: EventType,
         mops: Vec<Mop>,
     }
     let error = |line: usize, message: String| ParseError { file: file.to_string(), line, message };
@@ -264,14 +264,7 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
             continue;
         }
         let parsed = (|| -> Result<Option<Line>, String> {
-            let not_a_map = "this is not an EDN map (expected `{:type :ok, :value [...]}`)";
-            if !trimmed.starts_with('{') {
-                return Err(not_a_map.into());
-            }
-            let map = edn::parse(trimmed)?;
-            if !matches!(map, Edn::Map(_)) {
-                return Err(not_a_map.into());
-            }
+            let map = edn::parse_map(trimmed, "{:type :ok, :value [...]}")?;
             let process = match map.get("process") {
                 None => None,
                 Some(Edn::Int(p)) if *p >= 0 => Some(*p as ProcessId),
@@ -283,13 +276,8 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
                 return Err(format!(":f is {f}, but a client transaction's :f is :txn"));
             }
             let kind = match map.get("type") {
-                Some(Edn::Keyword(k)) => match k.as_str() {
-                    "invoke" => crate::history::EventType::Invoke,
-                    "ok" => crate::history::EventType::Ok,
-                    "fail" => crate::history::EventType::Fail,
-                    "info" => crate::history::EventType::Info,
-                    _ => return Err(format!(":type is :{k}, not :invoke, :ok, :fail or :info")),
-                },
+                Some(Edn::Keyword(k)) => EventType::from_keyword(k)
+                    .ok_or_else(|| format!(":type is :{k}, not :invoke, :ok, :fail or :info"))?,
                 Some(other) => return Err(format!(":type is {other}, not a keyword")),
                 None => return Err("the map has no :type".into()),
             };
@@ -297,7 +285,7 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
                 Some(Edn::Vector(items)) => {
                     items.iter().map(|m| mop(m, workload)).collect::<Result<_, _>>()?
                 }
-                Some(Edn::Nil) | None if kind == crate::history::EventType::Info => Vec::new(),
+                Some(Edn::Nil) | None if kind == EventType::Info => Vec::new(),
                 Some(other) => {
                     return Err(format!(":value is {other}, not a vector of micro-operations"));
                 }
@@ -326,7 +314,7 @@ pub fn parse_edn(text: &str, file: &str, workload: Workload) -> Result<TxnHistor
     let mut unnamed_open = None;
     for e in events {
         let at = if timed { Time(e.time.unwrap_or(0)) } else { Time(e.line as u64) };
-        use crate::history::EventType as E;
+        use EventType as E;
         let process = match (e.process, e.kind) {
             (Some(p), _) => p,
             (None, E::Invoke) => {
