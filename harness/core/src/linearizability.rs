@@ -401,11 +401,12 @@ fn check<M: Model>(
         .map(|(part, ops)| Job::new(model, guarantee, part.clone(), ops, lin_cap))
         .collect();
     let mut spent = 0u64;
+    // The memos' bytes, kept up to date slice by slice rather than summed over every job.
+    let mut memory: usize = jobs.iter().map(Job::memory).sum();
     while !jobs.is_empty() {
         let mut i = 0;
         while i < jobs.len() {
             let slice = SLICE.min(options.budget - spent);
-            let memory: usize = jobs.iter().map(Job::memory).sum();
             let limit = if slice == 0 {
                 Some(Limit::Steps(options.budget))
             } else if memory > options.memory {
@@ -418,12 +419,15 @@ fn check<M: Model>(
                 let part = if jobs.len() == 1 { jobs[0].part.clone() } else { None };
                 return Answer::Unknown(Exhausted { guarantee, part, limit });
             }
+            let before = jobs[i].memory();
             let (turn, used) = jobs[i].turn(model, slice);
             spent += used;
+            // A job whose search moved on to sequential consistency starts a new memo.
+            memory = memory + jobs[i].memory() - before;
             match turn {
                 Turn::Paused => i += 1,
                 Turn::Holds => {
-                    jobs.remove(i);
+                    memory -= jobs.remove(i).memory();
                 }
                 Turn::Violated(v) => return Answer::Violated(v),
             }

@@ -230,6 +230,17 @@ fn a_budget_too_small_answers_unknown_and_unknown_fails_grading() {
 }
 
 #[test]
+fn a_memo_past_the_memory_limit_answers_unknown() {
+    let h = history_of(vec![write(1, 1, 4, 1), write(2, 2, 5, 2), read(3, 3, 6, Some(2))]);
+    let small = Options { memory: 1, ..Options::default() };
+    let answer = check_linearizable(&mut Register::new(), &h, &small);
+    let Answer::Unknown(e) = &answer else { panic!("expected unknown, got {answer:?}") };
+    assert_eq!(e.limit, harness::linearizability::Limit::Memory(1));
+    assert_eq!(e.limit_reached(), "the memory limit of 0 MB was reached");
+    assert!(lin(&h).holds(), "with the default limit it is decided");
+}
+
+#[test]
 fn the_budget_is_shared_by_the_keys_of_a_split_history() {
     let put = |p, from, to, key: &str| {
         op(
