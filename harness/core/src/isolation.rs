@@ -282,6 +282,11 @@ impl Model {
     pub fn weaker_or_equal(self, other: Model) -> bool {
         Kind::all().into_iter().all(|k| !self.forbids(k) || other.forbids(k))
     }
+
+    /// Whether `other` forbids everything this model does, and more.
+    pub fn weaker(self, other: Model) -> bool {
+        self.weaker_or_equal(other) && !other.weaker_or_equal(self)
+    }
 }
 
 impl fmt::Display for Model {
@@ -382,24 +387,13 @@ impl Analysis {
     /// one. Empty when it satisfies them all.
     pub fn weakest_violated(&self) -> Vec<Model> {
         let violated: Vec<Model> = Model::ALL.into_iter().filter(|&m| self.violates(m)).collect();
-        violated
-            .iter()
-            .copied()
-            .filter(|&m| {
-                !violated.iter().any(|&w| w != m && w.weaker_or_equal(m) && !m.weaker_or_equal(w))
-            })
-            .collect()
+        violated.iter().copied().filter(|&m| !violated.iter().any(|&w| w.weaker(m))).collect()
     }
 
     /// The strongest models the history satisfies.
     pub fn strongest_satisfied(&self) -> Vec<Model> {
         let kept: Vec<Model> = Model::ALL.into_iter().filter(|&m| !self.violates(m)).collect();
-        kept.iter()
-            .copied()
-            .filter(|&m| {
-                !kept.iter().any(|&s| s != m && m.weaker_or_equal(s) && !s.weaker_or_equal(m))
-            })
-            .collect()
+        kept.iter().copied().filter(|&m| !kept.iter().any(|&s| m.weaker(s))).collect()
     }
 }
 

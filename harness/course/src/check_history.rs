@@ -53,20 +53,41 @@ fn load<I: DeserializeOwned, O: DeserializeOwned>(
         .collect()
 }
 
-/// Where the page for `file` goes: its file name plus `.html`, numbered if two files share a
-/// name.
-pub(crate) fn page_path(dir: &Path, file: &str, taken: &mut Vec<PathBuf>) -> PathBuf {
-    let name = Path::new(file)
-        .file_name()
-        .map_or_else(|| "history".into(), |n| n.to_string_lossy().to_string());
-    let mut path = dir.join(format!("{name}.html"));
-    let mut n = 2;
-    while taken.contains(&path) {
-        path = dir.join(format!("{name}-{n}.html"));
-        n += 1;
+/// Where the `--html` pages of one command go, if anywhere: one page per history, named after
+/// its file plus `.html`, numbered if two files share a name.
+pub(crate) struct Pages {
+    dir: Option<PathBuf>,
+    taken: Vec<PathBuf>,
+}
+
+impl Pages {
+    /// Pages in `dir`, which is created if missing; none without a directory.
+    pub(crate) fn new(dir: Option<&Path>) -> Result<Self, String> {
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
+        }
+        Ok(Pages { dir: dir.map(Path::to_path_buf), taken: Vec::new() })
     }
-    taken.push(path.clone());
-    path
+
+    /// Writes the page of `file`, drawn by `page`, and says where.
+    pub(crate) fn draw(&mut self, file: &str, page: impl FnOnce() -> String) -> Result<(), String> {
+        let Some(dir) = &self.dir else { return Ok(()) };
+        let name = Path::new(file)
+            .file_name()
+            .map_or_else(|| "history".into(), |n| n.to_string_lossy().to_string());
+        let mut path = dir.join(format!("{name}.html"));
+        let mut n = 2;
+        while self.taken.contains(&path) {
+            path = dir.join(format!("{name}-{n}.html"));
+            n += 1;
+        }
+        std::fs::write(&path, page())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("{file}: drawn in {}", path.display());
+        self.taken.push(path);
+        Ok(())
+    }
 }
 
 fn check_all<M: Model>(
@@ -74,17 +95,13 @@ fn check_all<M: Model>(
     histories: &[History<M::Input, M::Output>],
     args: &Args,
 ) -> Result<ExitCode, String> {
-    if let Some(dir) = &args.html {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
-    }
+    let mut pages = Pages::new(args.html.as_deref())?;
     let options = Options {
         budget: args.budget.unwrap_or(u64::MAX),
         time: Some(args.time_limit),
         ..Options::default()
     };
     let mut all_linearizable = true;
-    let mut taken = Vec::new();
     for (file, history) in args.files.iter().zip(histories) {
         let mut model = new_model();
         let answer = check_linearizable(&mut model, history, &options);
@@ -99,13 +116,7 @@ fn check_all<M: Model>(
                 say!("{file}: unknown ({})", e.limit_reached());
             }
         }
-        if let Some(dir) = &args.html {
-            let path = page_path(dir, file, &mut taken);
-            let page = html::page(&model, history, &answer, file);
-            std::fs::write(&path, page)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("{file}: drawn in {}", path.display());
-        }
+        pages.draw(file, || html::page(&model, history, &answer, file))?;
     }
     Ok(if all_linearizable { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

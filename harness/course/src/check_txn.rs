@@ -5,7 +5,7 @@
 //! parsed and checked before any verdict is printed, so bad input stops the command with one
 //! sentence naming the file and line.
 
-use crate::check_history::{is_json_lines, page_path, read};
+use crate::check_history::{Pages, is_json_lines, read};
 use harness::history::History;
 use harness::isolation::txn::{TxnHistory, fit, parse_edn};
 use harness::isolation::{Analysis, Model, Workload, check, explain_where, html, summary};
@@ -51,12 +51,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         let analysis = check(&history, workload).map_err(|e| format!("{file}: {e}"))?;
         checked.push((history, analysis));
     }
-    if let Some(dir) = &args.html {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
-    }
+    let mut pages = Pages::new(args.html.as_deref())?;
     let mut all_hold = true;
-    let mut taken = Vec::new();
     for (file, (history, analysis)) in args.files.iter().zip(&checked) {
         let holds = !analysis.violates(model);
         all_hold &= holds;
@@ -68,12 +64,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                 say!("  {line}");
             }
         }
-        if let Some(dir) = &args.html {
-            let path = page_path(dir, file, &mut taken);
-            std::fs::write(&path, html::page(analysis, history, file))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("{file}: drawn in {}", path.display());
-        }
+        pages.draw(file, || html::page(analysis, history, file))?;
     }
     Ok(if all_hold { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
