@@ -224,6 +224,7 @@ macro_rules! grading_tests {
             leader_crash,
             leader_partitioned_rejoins,
             no_majority_then_heal,
+            even_cluster_halves,
             random_partitions_7,
             lossy_network,
             restart_mid_election,
@@ -234,14 +235,18 @@ macro_rules! grading_tests {
             grants_hold_off_elections,
             stale_grants_ignored,
             candidate_follows_leader_of_its_term,
+            answers_by_the_rules,
             babbling_peer,
             extension_prevote_rejoin,
             extension_checkquorum,
+            extension_checkquorum_bare_majority,
+            extension_prevote_rules,
             lease_basic,
             lease_holder_crashes,
             lease_pause_longer_than_lease,
             lease_drift,
             lease_partition_from_service,
+            lease_late_answers,
         );
     };
 }

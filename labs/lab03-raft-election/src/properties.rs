@@ -457,6 +457,7 @@ pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
         leaders_won_their_votes(),
         waits_after_granting(timing),
         adopts_higher_terms(),
+        answers_by_the_rules(Vec::new()),
         leader_in_time(timing, max_delay),
         stable_term(timing, max_delay),
         quiet_at_rest(timing, max_delay),
@@ -546,6 +547,334 @@ pub fn isolated_leader_steps_down(timing: Timing) -> Property<Raft> {
                         ),
                     );
                 }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// What the trace says of one node: its term, the votes it gave, and the highest term of a
+/// refused pre-vote that reached it (which it may adopt, or not).
+#[derive(Default)]
+struct Model {
+    term: Term,
+    refused_pre_vote: Term,
+    votes: BTreeMap<Term, NodeId>,
+}
+
+impl Model {
+    /// The term a node shows when it sends `shown`: its own, or, if higher, a refused pre-vote's
+    /// term it has adopted in the meantime.
+    fn own(&self, shown: Term) -> Term {
+        if shown > self.term && shown <= self.refused_pre_vote { shown } else { self.term }
+    }
+}
+
+fn is_pre_vote(msg: &Message) -> bool {
+    matches!(
+        msg,
+        Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
+    )
+}
+
+/// Every node answers by the rules of the Raft paper's figure 2, and uses no term it has not
+/// seen or started. `scripted` nodes are not judged.
+pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
+    Property::safety(
+        "answers follow the rules",
+        "Judged against each node's term (the highest of any message it sent or received, \
+         pre-votes aside, durable across restarts) and the votes it gave: a RequestVote of term \
+         t is answered by one Vote of term max(t, own), granted exactly when t >= own and the \
+         node gave its vote in t to nobody else; an AppendEntries of term t by one \
+         AppendEntriesReply of term max(t, own), with success exactly when t >= own; a pre-vote \
+         is granted only for a term above the node's own, with that term, and refused with the \
+         node's own term. A node never uses a term nobody gave it: a RequestVote asks for at \
+         most own + 1, anything else carries at most its own term (or a refused pre-vote's).",
+        "recording a vote for a candidate it refused, so a later candidate of that term is \
+         refused; answering an older term's AppendEntries with success; granting a pre-vote \
+         for the node's own term; taking a granted pre-vote's term (the term asked for) as its \
+         own; a term made up or skipped ahead.",
+        move |run: &Run<Raft>| {
+            let trace = &run.trace;
+            let handlers = trace.handlers();
+            // Each delivery's effects: the messages its handler sent, and whether a crash cut
+            // the handler short (then an answer may be missing).
+            let mut answers: BTreeMap<usize, (Vec<&harness::trace::Envelope<Message>>, bool)> =
+                BTreeMap::new();
+            for (e, h) in trace.events.iter().zip(&handlers) {
+                let Some(h) = *h else { continue };
+                let slot = answers.entry(h).or_default();
+                match e.kind {
+                    EventKind::Send { msg } => slot.0.push(trace.message(msg)),
+                    EventKind::EffectLost { .. } => slot.1 = true,
+                    _ => {}
+                }
+            }
+            let mut model: BTreeMap<NodeId, Model> = BTreeMap::new();
+            for (i, e) in trace.events.iter().enumerate() {
+                match e.kind {
+                    EventKind::Deliver { msg } => {
+                        let m = trace.message(msg);
+                        if scripted.contains(&m.to) {
+                            continue;
+                        }
+                        let node = model.entry(m.to).or_default();
+                        let (sent, cut) =
+                            answers.get(&i).map_or((Vec::new(), false), |a| a.clone());
+                        let replies: Vec<&Message> =
+                            sent.iter().filter(|s| s.to == m.from).map(|s| &s.msg).collect();
+                        if let Some(problem) = judge_answer(node, m.from, &m.msg, &replies, cut) {
+                            return Verdict::fails_at(
+                                e.at,
+                                format!("{} answered {:?} from {}: {problem}", m.to, m.msg, m.from),
+                            );
+                        }
+                        match m.msg {
+                            Message::Vote { term, granted: false, pre_vote: true } => {
+                                node.refused_pre_vote = node.refused_pre_vote.max(term);
+                            }
+                            ref msg if !is_pre_vote(msg) => node.term = node.term.max(msg.term()),
+                            _ => {}
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = trace.message(msg);
+                        if scripted.contains(&m.from) {
+                            continue;
+                        }
+                        let node = model.entry(m.from).or_default();
+                        let t = m.msg.term();
+                        // The term the message shows the sender to be in.
+                        let shows = match m.msg {
+                            Message::RequestVote { pre_vote: true, .. } => Some(t - 1),
+                            // Judged with the request it answers.
+                            Message::Vote { granted: true, pre_vote: true, .. } => None,
+                            _ => Some(t),
+                        };
+                        let Some(shows) = shows else { continue };
+                        let ceiling = node.term.max(node.refused_pre_vote);
+                        let allowed = match m.msg {
+                            Message::RequestVote { pre_vote: false, .. } => ceiling + 1,
+                            _ => ceiling,
+                        };
+                        if shows > allowed {
+                            return Verdict::fails_at(
+                                e.at,
+                                format!(
+                                    "{} sent {:?} to {} in term {t}, but its term was {}: no \
+                                     message gave it that term",
+                                    m.from, m.msg, m.to, node.term
+                                ),
+                            );
+                        }
+                        node.term = node.term.max(shows);
+                        if let Message::RequestVote { term, pre_vote: false, .. } = m.msg {
+                            node.votes.insert(term, m.from);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// What is wrong with `replies` (the messages a node's handler sent back to `from`) as its answer
+/// to `msg`, judged by `node`'s state; records a vote granted.
+fn judge_answer(
+    node: &mut Model,
+    from: NodeId,
+    msg: &Message,
+    replies: &[&Message],
+    cut: bool,
+) -> Option<String> {
+    let one = |kind: &str| -> Result<Option<&Message>, String> {
+        match replies {
+            [] if cut => Ok(None),
+            [reply] => Ok(Some(*reply)),
+            [] => Err(format!("no {kind} came back")),
+            _ => Err(format!("{} answers came back where one {kind} is due", replies.len())),
+        }
+    };
+    match *msg {
+        Message::RequestVote { term, pre_vote: false, .. } => {
+            let reply = match one("Vote") {
+                Ok(Some(r)) => r,
+                Ok(None) => return None,
+                Err(e) => return Some(e),
+            };
+            let Message::Vote { term: shown, granted, pre_vote: false } = *reply else {
+                return Some(format!("it answered {reply:?}, not a Vote"));
+            };
+            let own = node.own(shown);
+            let grant = term >= own && node.votes.get(&term).is_none_or(|v| *v == from);
+            let expected = Message::Vote { term: term.max(own), granted: grant, pre_vote: false };
+            if *reply != expected {
+                return Some(format!(
+                    "it answered {reply:?}; at term {own}, {}, the answer is {expected:?}",
+                    match node.votes.get(&term) {
+                        Some(v) => format!("having voted for {v} in term {term}"),
+                        None => format!("with no vote given in term {term}"),
+                    }
+                ));
+            }
+            if granted {
+                node.votes.insert(term, from);
+            }
+            None
+        }
+        Message::RequestVote { term, pre_vote: true, .. } => {
+            for reply in replies {
+                let Message::Vote { term: shown, granted, pre_vote: true } = **reply else {
+                    return Some(format!("it answered {reply:?}, not a pre-vote answer"));
+                };
+                // A refused pre-vote's term the node may have adopted is not known here; judge
+                // a grant by the term it surely has.
+                let own = if granted { node.term } else { node.own(shown) };
+                if granted && (shown != term || term <= own) {
+                    return Some(format!(
+                        "it granted a pre-vote in term {shown} at term {own}: a pre-vote is \
+                         granted only for a term above the voter's, and answered with that term"
+                    ));
+                }
+                if !granted && shown != own {
+                    return Some(format!(
+                        "it refused in term {shown} at term {own}: a refusal carries the voter's \
+                         own term"
+                    ));
+                }
+            }
+            None
+        }
+        Message::AppendEntries { term, .. } => {
+            let reply = match one("AppendEntriesReply") {
+                Ok(Some(r)) => r,
+                Ok(None) => return None,
+                Err(e) => return Some(e),
+            };
+            let Message::AppendEntriesReply { term: shown, success, .. } = *reply else {
+                return Some(format!("it answered {reply:?}, not an AppendEntriesReply"));
+            };
+            let own = node.own(shown);
+            if shown != term.max(own) || success != (term >= own) {
+                return Some(format!(
+                    "it answered {reply:?}; at term {own} the answer is term {}, success {}",
+                    term.max(own),
+                    term >= own
+                ));
+            }
+            None
+        }
+        // Answers need no answer (a candidate that wins on this vote heartbeats its voter).
+        Message::Vote { .. } | Message::AppendEntriesReply { .. } => None,
+    }
+}
+
+/// Part C: a node starts an election in term t only once a majority granted it pre-votes for t.
+pub fn elections_won_their_pre_votes() -> Property<Raft> {
+    Property::safety(
+        "every election won a majority of pre-votes",
+        "Before a node sends a real RequestVote in term t, granted pre-votes for t from distinct \
+         nodes have reached it since its last restart, enough to make a majority with its own.",
+        "counting refused pre-votes, or pre-votes granted for another term; campaigning on a \
+         timeout without a pre-vote round.",
+        |run: &Run<Raft>| {
+            let majority = run.nodes / 2 + 1;
+            let mut grants: BTreeMap<(NodeId, Term), BTreeSet<NodeId>> = BTreeMap::new();
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Crash { node, .. } => grants.retain(|(n, _), _| *n != node),
+                    EventKind::Deliver { msg } => {
+                        let m = run.trace.message(msg);
+                        if let Message::Vote { term, granted: true, pre_vote: true } = m.msg {
+                            grants.entry((m.to, term)).or_default().insert(m.from);
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        let Message::RequestVote { term, pre_vote: false, .. } = m.msg else {
+                            continue;
+                        };
+                        let won = grants.get(&(m.from, term)).map_or(0, BTreeSet::len) + 1;
+                        if won < majority {
+                            return Verdict::fails_at(
+                                e.at,
+                                format!(
+                                    "{} campaigned in term {term} with {won} of the {majority} \
+                                     pre-votes it needed (its own included)",
+                                    m.from
+                                ),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
+/// Part C: a leader that a bare majority still answers does not step down.
+pub fn majority_leader_keeps_leading(timing: Timing) -> Property<Raft> {
+    let window = timing.heartbeat_interval.times(2);
+    Property::new(
+        "a leader with a majority keeps leading",
+        "When one follower is cut off, the leader still hears from a majority (itself and the \
+         others): it keeps its term and sends AppendEntries in it until the end of the run, and \
+         nobody else sends a message of a higher term (pre-votes aside; the cut-off node's \
+         messages never arrive and are not counted).",
+        "a quorum check that counts the leader twice or asks for more answers than a majority \
+         (stepping down with exactly a majority); a leader that never re-arms its quorum check.",
+        move |run: &Run<Raft>| {
+            let cut = run.trace.events.iter().find_map(|e| match &e.kind {
+                EventKind::Partition { links, .. } => Some((e.at, links.first().map(|l| l.0))),
+                _ => None,
+            });
+            let Some((at, Some(cut_off))) = cut else {
+                return Verdict::fails("no follower was cut off on this seed");
+            };
+            let Some(leader) = current_leader(&run.trace, at) else {
+                return Verdict::fails(format!("no node was leading when {cut_off} was cut off"));
+            };
+            let Some(term) = sent(&run.trace)
+                .filter(|(t, from, _, m)| {
+                    *t <= at && *from == leader && matches!(m, Message::AppendEntries { .. })
+                })
+                .map(|(_, _, _, m)| m.term())
+                .last()
+            else {
+                return Verdict::fails(format!("{leader} sent no AppendEntries before the cut"));
+            };
+            for (when, from, _, msg) in sent(&run.trace) {
+                if when > at && from != cut_off && !is_pre_vote(msg) && msg.term() > term {
+                    return Verdict::fails_at(
+                        when,
+                        format!(
+                            "{from} sent {msg:?} in term {}, above the term {term} of {leader}, \
+                             which a majority still answered",
+                            msg.term()
+                        ),
+                    );
+                }
+            }
+            let last = sent(&run.trace)
+                .filter(|(_, from, _, m)| {
+                    *from == leader
+                        && matches!(m, Message::AppendEntries { term: t, .. } if *t == term)
+                })
+                .map(|(t, ..)| t)
+                .last()
+                .unwrap_or(at);
+            if run.end.since(last) > window {
+                return Verdict::fails_at(
+                    last,
+                    format!(
+                        "{leader} stopped leading term {term} at {last}, though a majority still \
+                         answered it"
+                    ),
+                );
             }
             Verdict::Holds
         },

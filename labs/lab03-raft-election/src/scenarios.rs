@@ -326,6 +326,29 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             picker: None,
         },
         Spec {
+            name: "even_cluster_halves",
+            part: "A",
+            points: 5,
+            summary: "four nodes split two against two: a majority is three, so nobody leads until the heal",
+            nodes: 4,
+            network: QUIET,
+            faults: "from 1.5s to 3s the nodes are split into {n0 n1} {n2 n3}",
+            faults_end: at(3000),
+            draw: Box::new(|_, _| {
+                let n = NodeId;
+                let split =
+                    Fault::partition(FAULTS_START, Some(at(3000)), &[&[n(0), n(1)], &[n(2), n(3)]]);
+                (vec![split], Vec::new())
+            }),
+            cast: Cast::Cluster,
+            properties: {
+                let mut p = part_a(timing, d);
+                p.push(evidence::partition_blocked());
+                p
+            },
+            picker: None,
+        },
+        Spec {
             name: "random_partitions_7",
             part: "A",
             points: 10,
@@ -601,6 +624,47 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             picker: None,
         },
         Spec {
+            name: "answers_by_the_rules",
+            part: "A",
+            points: 5,
+            summary: "a node answers votes and heartbeats by the rules, whatever order they come in (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n1 and n2 are scripted, 20ms apart: n1 leads term 5; n2 asks for a vote in \
+                     term 4, then n1 in term 5; n2 heartbeats in term 3, asks in term 5 and then \
+                     in 6; n1 leads term 6, then heartbeats in term 5",
+            faults_end: at(170),
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (at(10), NodeId(0), Message::heartbeat(5)),
+                        (at(50), NodeId(0), request_vote(5)),
+                        (at(130), NodeId(0), Message::heartbeat(6)),
+                        (at(150), NodeId(0), Message::heartbeat(5)),
+                    ],
+                    answer: Answer::Nothing,
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (at(30), NodeId(0), request_vote(4)),
+                        (at(70), NodeId(0), Message::heartbeat(3)),
+                        (at(90), NodeId(0), request_vote(5)),
+                        (at(110), NodeId(0), request_vote(6)),
+                    ],
+                    answer: Answer::Nothing,
+                }),
+            ]),
+            properties: vec![
+                // Not "adopts every higher term": the script itself sends stale terms.
+                properties::answers_by_the_rules(vec![NodeId(1), NodeId(2)]),
+                properties::one_vote_per_term(),
+                delivered_to_n0(8),
+            ],
+            picker: None,
+        },
+        Spec {
             name: "babbling_peer",
             part: "A",
             points: 5,
@@ -662,6 +726,67 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
                 the_leader_was_hit("the leader was cut off"),
             ],
             picker: Some(leader_picker()),
+        },
+        Spec {
+            name: "extension_checkquorum_bare_majority",
+            part: "C",
+            points: 5,
+            summary: "extension (CheckQuorum): a leader that still hears a bare majority keeps leading",
+            nodes: 3,
+            network: QUIET,
+            faults: "a follower is cut off from every other node from 1.5s on, for good",
+            faults_end: FAULTS_START,
+            draw: Box::new(|_, _| {
+                (vec![Fault::IsolatePicked { at: FAULTS_START, heal: None }], Vec::new())
+            }),
+            cast: Cast::Cluster,
+            properties: vec![
+                properties::one_leader_per_term(),
+                properties::one_vote_per_term(),
+                properties::answers_by_the_rules(Vec::new()),
+                properties::majority_leader_keeps_leading(timing),
+                evidence::partition_blocked(),
+            ],
+            picker: Some(follower_picker()),
+        },
+        Spec {
+            name: "extension_prevote_rules",
+            part: "C",
+            points: 5,
+            summary: "extension (PreVote): pre-votes are granted, refused and counted by the rules (scripted)",
+            nodes: 3,
+            network: QUIET,
+            faults: "n1 and n2 are scripted and answer nothing: n1 leads term 3 at 10ms, then \
+                     falls silent; n2 asks n0 for pre-votes in terms 3 and 4 at 350 and 370ms; at \
+                     700ms n1 refuses n0 a pre-vote in term 4, and at 720ms grants it one in term \
+                     9, which n0 never asked for",
+            faults_end: at(720),
+            draw: no_faults(),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (at(10), NodeId(0), Message::heartbeat(3)),
+                        (at(700), NodeId(0), pre_vote_answer(4, false)),
+                        (at(720), NodeId(0), pre_vote_answer(9, true)),
+                    ],
+                    answer: Answer::Nothing,
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (at(350), NodeId(0), pre_vote_request(3)),
+                        (at(370), NodeId(0), pre_vote_request(4)),
+                    ],
+                    answer: Answer::Nothing,
+                }),
+            ]),
+            properties: vec![
+                properties::answers_by_the_rules(vec![NodeId(1), NodeId(2)]),
+                properties::elections_won_their_pre_votes(),
+                properties::one_vote_per_term(),
+                asked_for_pre_votes_before(at(700)),
+            ],
+            picker: None,
         },
     ];
     specs.into_iter().map(|s| s.build::<N>(timing)).collect()
@@ -773,6 +898,63 @@ fn babbler_was_heard() -> Property<Raft> {
 /// A time, in milliseconds since the start.
 const fn at(ms: u64) -> Time {
     Time::from_millis(ms)
+}
+
+/// A pre-vote request for `term`, with an empty log.
+fn pre_vote_request(term: u64) -> Message {
+    Message::RequestVote { term, last_log_index: 0, last_log_term: 0, pre_vote: true }
+}
+
+/// An answer to a pre-vote request.
+fn pre_vote_answer(term: u64, granted: bool) -> Message {
+    Message::Vote { term, granted, pre_vote: true }
+}
+
+/// Evidence that at least `count` scripted messages reached n0.
+fn delivered_to_n0(count: usize) -> Property<Raft> {
+    Property::new(
+        "the script reached n0",
+        "The scenario sends n0 its scripted messages on a loss-free network, so all of them must \
+         reach it.",
+        "none: the script sends them; report this if it fails.",
+        move |run: &Run<Raft>| {
+            let heard = run.trace.events.iter().filter(|e| {
+                matches!(e.kind, EventKind::Deliver { msg }
+                    if run.trace.message(msg).to == NodeId(0) && run.trace.message(msg).from != NodeId(0))
+            });
+            let heard = heard.count();
+            if heard >= count {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("{heard} of the {count} scripted messages reached n0"))
+            }
+        },
+    )
+}
+
+/// Evidence that n0 was in a pre-vote round before `when`, so that the scripted answers find it
+/// campaigning.
+fn asked_for_pre_votes_before(when: Time) -> Property<Raft> {
+    Property::new(
+        "n0 asked for pre-votes in time",
+        "n0 hears no leader after 10ms, so its election timer fires by 10ms + 2T (610ms at the \
+         slowest timing) and it asks for pre-votes before the scripted answers come at 700ms.",
+        "no pre-vote round on a timeout, or no election timer running after following a leader.",
+        move |run: &Run<Raft>| {
+            let asked = run.trace.events.iter().any(|e| {
+                e.at < when
+                    && matches!(e.kind, EventKind::Send { msg } if {
+                        let m = run.trace.message(msg);
+                        m.from == NodeId(0) && matches!(m.msg, Message::RequestVote { pre_vote: true, .. })
+                    })
+            });
+            if asked {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("n0 asked for no pre-vote before {when}"))
+            }
+        },
+    )
 }
 
 /// A real (not pre-) vote request in `term`, with an empty log.

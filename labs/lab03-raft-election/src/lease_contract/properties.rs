@@ -2,7 +2,7 @@
 //! on the wire, never from a node's account of itself. Every bound is a formula of
 //! [`LeaseTiming`].
 
-use super::{LeaseMsg, LeaseOutput, LeaseTiming, Leases, Token};
+use super::{LeaseMsg, LeaseOutput, LeaseTimer, LeaseTiming, Leases, Token};
 use harness::trace::{EventKind, Trace};
 use harness::{Duration, NodeId, Property, Run, Time, Verdict};
 use std::collections::BTreeMap;
@@ -303,7 +303,168 @@ pub fn part_b(timing: LeaseTiming, services: Services) -> Vec<Property<Leases>> 
         writes_under_valid_lease(services),
         one_leader_at_a_time(),
         writes_carry_the_token(services),
+        holder_keeps_the_rules(timing, services),
         writes_accepted_at_rest(timing, services),
         bounded_traffic(timing, services),
     ]
+}
+
+/// The lease a competitor holds by the contract's rules, rebuilt from its own requests and the
+/// answers that reached it.
+#[derive(Default)]
+struct HolderModel {
+    /// Requests in flight: seq to (send time by the node's clock, whether it renews).
+    pending: BTreeMap<u64, (Time, bool)>,
+    /// Every seq used since the node's last start.
+    used: std::collections::BTreeSet<u64>,
+    /// The lease: its token and the node's deadline for it, by its own clock.
+    lease: Option<(Token, Time)>,
+}
+
+impl HolderModel {
+    fn valid(&self, now: Time) -> Option<Token> {
+        self.lease.filter(|(_, until)| now < *until).map(|(token, _)| token)
+    }
+
+    fn answer(&mut self, msg: &LeaseMsg, span: Duration) {
+        match *msg {
+            LeaseMsg::Granted { token, seq } => {
+                let Some((sent, _)) = self.pending.remove(&seq) else { return };
+                let until = sent + span;
+                self.lease = match self.lease {
+                    Some((held, old)) if held == token => Some((held, old.max(until))),
+                    Some((held, old)) if held > token => Some((held, old)),
+                    _ => Some((token, until)),
+                };
+            }
+            LeaseMsg::Refused { seq, .. } => {
+                let renewal = self.pending.remove(&seq).is_some_and(|(_, renewal)| renewal);
+                if renewal {
+                    self.lease = None;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Each competitor acts on the answers it got, as the handout's handler table says.
+pub fn holder_keeps_the_rules(timing: LeaseTiming, services: Services) -> Property<Leases> {
+    let span = timing.ttl - timing.drift_margin() - timing.max_delay;
+    Property::safety(
+        "a holder acts on the answers it got",
+        "Each competitor is judged against the lease the contract says it holds, rebuilt from its \
+         own requests and the answers that reached it since it started: every request has a seq \
+         of its own; Granted { token, seq } makes token the lease until the send time of request \
+         seq + S by the node's clock (S = ttl - drift_margin - max_delay), a renewal moving that \
+         deadline later and never earlier, a grant of an older token than the lease held \
+         changing nothing; a refused Renew ends the lease, a refused Acquire changes nothing. A \
+         Renew carries the token of a lease still valid, an Acquire goes out only without one; \
+         and each Write timer sends one write with the lease's token exactly when the lease is \
+         valid by the node's clock (now < deadline).",
+        "one seq for every request, so an answer is matched to the wrong send time; a late \
+         answer that moves the deadline earlier, or one whose request was forgotten too soon; a \
+         refused Acquire that ends a lease granted meanwhile; a safe span with a margin added \
+         instead of taken off; writing less often than the Write timer says.",
+        move |run: &Run<Leases>| {
+            let trace = &run.trace;
+            let handlers = trace.handlers();
+            let is_holder = |n: NodeId| n != services.lease && n != services.storage;
+            let mut model: BTreeMap<NodeId, HolderModel> = BTreeMap::new();
+            for (i, e) in trace.events.iter().enumerate() {
+                let fail = |node: NodeId, what: String| {
+                    Verdict::fails_at(e.at, format!("{node} at {e_at}: {what}", e_at = e.at))
+                };
+                match &e.kind {
+                    EventKind::Start { node, .. } | EventKind::Crash { node, .. } => {
+                        model.remove(node);
+                    }
+                    EventKind::Deliver { msg } => {
+                        let m = trace.message(*msg);
+                        if is_holder(m.to) && m.from == services.lease {
+                            model.entry(m.to).or_default().answer(&m.msg, span);
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = trace.message(*msg);
+                        if !is_holder(m.from) {
+                            continue;
+                        }
+                        let now = run.monotonic_clock(m.from, e.at);
+                        let holder = model.entry(m.from).or_default();
+                        let valid = holder.valid(now);
+                        let problem = match m.msg {
+                            LeaseMsg::Acquire { seq } | LeaseMsg::Renew { seq, .. }
+                                if !holder.used.insert(seq) =>
+                            {
+                                Some(format!("it sent {:?} with a seq it had used before", m.msg))
+                            }
+                            LeaseMsg::Acquire { .. } if valid.is_some() => Some(format!(
+                                "it asked for the lease while its lease {} was valid by its \
+                                 clock ({now}); it renews that instead",
+                                valid.unwrap_or_default()
+                            )),
+                            LeaseMsg::Renew { token, .. } if valid != Some(token) => Some(format!(
+                                "it renewed token {token}, but by the answers it got its \
+                                     valid lease was {valid:?} at {now} by its clock"
+                            )),
+                            LeaseMsg::Write { token, .. } if valid != Some(token) => Some(format!(
+                                "it wrote with token {token}, but by the answers it got its \
+                                     valid lease was {valid:?} at {now} by its clock (the \
+                                     deadline is the granted request's send time + {span})"
+                            )),
+                            _ => None,
+                        };
+                        if let Some(p) = problem {
+                            return fail(m.from, p);
+                        }
+                        match m.msg {
+                            LeaseMsg::Acquire { seq } => {
+                                holder.lease = None;
+                                holder.pending.insert(seq, (now, false));
+                            }
+                            LeaseMsg::Renew { seq, .. } => {
+                                holder.pending.insert(seq, (now, true));
+                            }
+                            _ => {}
+                        }
+                    }
+                    EventKind::TimerFired { node, timer: LeaseTimer::Write, .. }
+                        if is_holder(*node) =>
+                    {
+                        let now = run.monotonic_clock(*node, e.at);
+                        let Some(token) = model.entry(*node).or_default().valid(now) else {
+                            continue;
+                        };
+                        let wrote = trace.events[i + 1..]
+                            .iter()
+                            .zip(&handlers[i + 1..])
+                            // The network's verdicts on sends sit among a handler's effects.
+                            .take_while(|(f, h)| {
+                                **h == Some(i)
+                                    || matches!(
+                                        f.kind,
+                                        EventKind::Drop { .. } | EventKind::Duplicate { .. }
+                                    )
+                            })
+                            .any(|(f, _)| {
+                                matches!(f.kind, EventKind::Send { msg }
+                                    if matches!(trace.message(msg).msg, LeaseMsg::Write { .. }))
+                            });
+                        if !wrote {
+                            return fail(
+                                *node,
+                                format!(
+                                    "its Write timer fired while its lease {token} was valid by \
+                                     its clock ({now}), and it wrote nothing"
+                                ),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        },
+    )
 }

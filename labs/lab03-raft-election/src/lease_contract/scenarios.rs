@@ -36,6 +36,9 @@ const PAUSE_START: Time = Time::from_millis(1005);
 /// How long the pause and the partitions last: twice the longest legal TTL.
 const OUTAGE: Duration = LeaseTiming::SLOWEST.ttl.times(2);
 
+/// When the lease service's answers are fast again in `lease_late_answers`.
+const LATE_ANSWERS_END: Time = Time::from_millis(2600);
+
 /// A fault schedule drawn from the seed.
 type DrawFaults = Box<dyn Fn(&mut Rng) -> (Vec<Fault>, Vec<Clock>) + Send + Sync>;
 
@@ -272,6 +275,38 @@ pub fn all<L: LeaseNode>(timing: LeaseTiming) -> Vec<Arc<Scenario<Leases>>> {
             faults_end: FAULTS_START + OUTAGE,
             draw: Box::new(|_| (vec![cut_from_service(FAULTS_START)], Vec::new())),
             evidence: vec![holder_cut_off(), evidence::partition_blocked()],
+            picker: None,
+        },
+        Spec {
+            name: "lease_late_answers",
+            points: 5,
+            summary: "answers from the lease service come late and out of order; the holder \
+                      matches each to its request",
+            faults: "from 0.5s to 2.6s the lease service's answers take 1-150ms (writes still \
+                     take at most max_delay); the competitors are cut off from the lease \
+                     service at 1s for 800ms",
+            faults_end: LATE_ANSWERS_END,
+            draw: Box::new(|_| {
+                let late = Network::reliable().with_delay(Delay::uniform(
+                    Duration::from_millis(1),
+                    Duration::from_millis(150),
+                ));
+                let answers: Vec<(NodeId, NodeId)> =
+                    (0..COMPETITORS as u32).map(|n| (SERVICES.lease, NodeId(n))).collect();
+                (
+                    vec![
+                        Fault::LinkNetwork {
+                            at: Time::from_millis(500),
+                            links: answers.clone(),
+                            network: Some(late),
+                        },
+                        cut_from_service(FAULTS_START),
+                        Fault::LinkNetwork { at: LATE_ANSWERS_END, links: answers, network: None },
+                    ],
+                    Vec::new(),
+                )
+            }),
+            evidence: vec![holder_cut_off(), evidence::messages_reordered()],
             picker: None,
         },
     ];
