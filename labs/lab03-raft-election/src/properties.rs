@@ -3,7 +3,7 @@
 
 use crate::{Message, Raft, Term, Timing};
 use harness::trace::{EventKind, Trace};
-use harness::{Duration, NodeId, Property, Run, Time, Verdict};
+use harness::{Duration, NodeId, Property, Protocol, Run, Time, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every message sent: (time, from, to, message).
@@ -226,46 +226,72 @@ pub fn leaders_won_their_votes() -> Property<Raft> {
     )
 }
 
+/// A message of a Raft protocol (this lab's, or lab 04's with its log and its clerks), as the
+/// term properties read it.
+pub trait RaftMessage: std::fmt::Debug {
+    /// The term it carries, if it is one of Raft's messages.
+    fn raft_term(&self) -> Option<Term>;
+    /// Whether it asks for or answers a pre-vote: those change no one's term.
+    fn is_pre_vote(&self) -> bool;
+}
+
+impl RaftMessage for Message {
+    fn raft_term(&self) -> Option<Term> {
+        Some(self.term())
+    }
+
+    fn is_pre_vote(&self) -> bool {
+        matches!(
+            self,
+            Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
+        )
+    }
+}
+
 /// A node adopts every higher term it sees: nothing it sends afterwards carries a lower one.
-pub fn adopts_higher_terms() -> Property<Raft> {
+/// `scripted` nodes are not judged (a script may send any term).
+pub fn adopts_higher_terms<P: Protocol>(scripted: Vec<NodeId>) -> Property<P>
+where
+    P::Msg: RaftMessage,
+{
     Property::safety(
         "adopts every higher term it sees",
         "Once a node has received a message with term T (pre-votes aside, which change no one's \
          term), everything it sends carries a term of at least T, across restarts too.",
         "not stepping down on a higher term in a reply (a Vote or an AppendEntriesReply); not \
          persisting the new term; a restarted node that starts again from term 0.",
-        |run: &Run<Raft>| {
+        move |run: &Run<P>| {
             let mut seen: BTreeMap<NodeId, (Term, Time, NodeId)> = BTreeMap::new();
             for e in &run.trace.events {
                 match e.kind {
                     EventKind::Deliver { msg } => {
                         let m = run.trace.message(msg);
-                        let pre_vote = matches!(
-                            m.msg,
-                            Message::RequestVote { pre_vote: true, .. }
-                                | Message::Vote { pre_vote: true, .. }
-                        );
-                        let t = m.msg.term();
-                        if !pre_vote && seen.get(&m.to).is_none_or(|s| s.0 < t) {
+                        let Some(t) = m.msg.raft_term().filter(|_| !m.msg.is_pre_vote()) else {
+                            continue;
+                        };
+                        if seen.get(&m.to).is_none_or(|s| s.0 < t) {
                             seen.insert(m.to, (t, e.at, m.from));
                         }
                     }
                     EventKind::Send { msg } => {
                         let m = run.trace.message(msg);
-                        if let Some(&(t, when, from)) = seen.get(&m.from) {
-                            if m.msg.term() < t {
-                                return Verdict::fails_at(
-                                    e.at,
-                                    format!(
-                                        "{} sent {:?} to {} in term {} after a message of term {t} \
-                                         from {from} reached it at {when}",
-                                        m.from,
-                                        m.msg,
-                                        m.to,
-                                        m.msg.term()
-                                    ),
-                                );
-                            }
+                        let (Some(&(t, when, from)), Some(sent)) =
+                            (seen.get(&m.from), m.msg.raft_term())
+                        else {
+                            continue;
+                        };
+                        if scripted.contains(&m.from) {
+                            continue;
+                        }
+                        if sent < t {
+                            return Verdict::fails_at(
+                                e.at,
+                                format!(
+                                    "{} sent {:?} to {} in term {sent} after a message of term \
+                                     {t} from {from} reached it at {when}",
+                                    m.from, m.msg, m.to
+                                ),
+                            );
                         }
                     }
                     _ => {}
@@ -456,7 +482,7 @@ pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
         one_vote_per_term(),
         leaders_won_their_votes(),
         waits_after_granting(timing),
-        adopts_higher_terms(),
+        adopts_higher_terms(Vec::new()),
         answers_by_the_rules(Vec::new()),
         leader_in_time(timing, max_delay),
         stable_term(timing, max_delay),
@@ -570,13 +596,6 @@ impl Model {
     }
 }
 
-fn is_pre_vote(msg: &Message) -> bool {
-    matches!(
-        msg,
-        Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
-    )
-}
-
 /// Every node answers by the rules of the Raft paper's figure 2, and uses no term it has not
 /// seen or started. `scripted` nodes are not judged.
 pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
@@ -633,7 +652,7 @@ pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
                             Message::Vote { term, granted: false, pre_vote: true } => {
                                 node.refused_pre_vote = node.refused_pre_vote.max(term);
                             }
-                            ref msg if !is_pre_vote(msg) => node.term = node.term.max(msg.term()),
+                            ref msg if !msg.is_pre_vote() => node.term = node.term.max(msg.term()),
                             _ => {}
                         }
                     }
@@ -848,7 +867,7 @@ pub fn majority_leader_keeps_leading(timing: Timing) -> Property<Raft> {
                 return Verdict::fails(format!("{leader} sent no AppendEntries before the cut"));
             };
             for (when, from, _, msg) in sent(&run.trace) {
-                if when > at && from != cut_off && !is_pre_vote(msg) && msg.term() > term {
+                if when > at && from != cut_off && !msg.is_pre_vote() && msg.term() > term {
                     return Verdict::fails_at(
                         when,
                         format!(

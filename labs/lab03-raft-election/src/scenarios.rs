@@ -515,7 +515,7 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             properties: vec![
                 first_request_granted(),
                 properties::one_vote_per_term(),
-                properties::adopts_higher_terms(),
+                properties::adopts_higher_terms(vec![NodeId(1), NodeId(2)]),
                 evidence::restarted(NodeId(0)),
                 reached_after_restart(),
             ],
@@ -539,7 +539,7 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             ]),
             properties: vec![
                 properties::one_vote_per_term(),
-                properties::adopts_higher_terms(),
+                properties::adopts_higher_terms(vec![NodeId(1), NodeId(2)]),
                 higher_term_reply_arrived(),
             ],
             picker: None,
@@ -568,7 +568,7 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             properties: vec![
                 properties::waits_after_granting(timing),
                 properties::one_vote_per_term(),
-                properties::adopts_higher_terms(),
+                properties::adopts_higher_terms(vec![NodeId(1), NodeId(2)]),
                 grants_given(NodeId(0), 30),
             ],
             picker: None,

@@ -140,6 +140,19 @@ impl Message {
     }
 }
 
+impl lab03::properties::RaftMessage for Message {
+    fn raft_term(&self) -> Option<Term> {
+        self.term()
+    }
+
+    fn is_pre_vote(&self) -> bool {
+        matches!(
+            self,
+            Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
+        )
+    }
+}
+
 /// A key-value server's answer to a clerk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KvReply {
@@ -406,6 +419,8 @@ macro_rules! grading_tests {
             message_counts,
             figure8_scripted,
             figure8_own_entry,
+            commit_capped_at_verified,
+            leader_steps_down_on_reply_term,
             stale_candidate_refused,
             longer_log_older_term_refused,
             conflicting_entries_replaced,

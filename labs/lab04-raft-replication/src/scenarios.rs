@@ -92,7 +92,7 @@ struct Spec {
 }
 
 /// The safety properties every scenario checks.
-fn safety() -> Vec<Property<RaftKv>> {
+fn safety(scripted: Vec<NodeId>) -> Vec<Property<RaftKv>> {
     vec![
         properties::one_leader_per_term(),
         properties::log_matching(),
@@ -100,6 +100,7 @@ fn safety() -> Vec<Property<RaftKv>> {
         properties::state_machine_safety(),
         properties::applies_in_order_once(),
         properties::votes_for_up_to_date_logs(),
+        lab03::properties::adopts_higher_terms(scripted),
     ]
 }
 
@@ -109,7 +110,13 @@ impl Spec {
         let servers = self.servers;
         let d = QUIET.delay.upper_bound();
         let snapshot_every = self.snapshots.then_some(SNAPSHOT_EVERY);
-        let mut properties = safety();
+        let scripted_ids = match &self.cast {
+            Cast::Cluster => Vec::new(),
+            Cast::Scripted(cast) => {
+                (0..cast.len() as u32).map(NodeId).filter(|n| cast[n.index()].is_some()).collect()
+            }
+        };
+        let mut properties = safety(scripted_ids);
         let (nodes, workload, factory): (usize, String, Factory<RaftKv>) = match self.load {
             Load::Proposals { .. } | Load::Silent | Load::ProposalAt(_) => {
                 if let Load::Proposals { .. } = self.load {
@@ -465,6 +472,108 @@ fn entries_from_1(
         entries: commands.iter().map(|c| crate::Entry { term, command: c.to_string() }).collect(),
         leader_commit,
     }
+}
+
+/// The entries n1 gives n0 in `commit_capped_at_verified`: a1-a3 are also the next leader's,
+/// a4-a6 never commit.
+const OLD_SUFFIX: [&str; 6] = ["a1", "a2", "a3", "a4", "a5", "a6"];
+
+/// A scripted leader's AppendEntries of `term` after (`prev_index`, `prev_term`), carrying
+/// `entries` as (term, command).
+fn appends(
+    term: crate::Term,
+    prev_index: crate::Index,
+    prev_term: crate::Term,
+    entries: &[(crate::Term, &str)],
+    leader_commit: crate::Index,
+) -> crate::Message {
+    crate::Message::AppendEntries {
+        term,
+        prev_log_index: prev_index,
+        prev_log_term: prev_term,
+        entries: entries
+            .iter()
+            .map(|(term, c)| crate::Entry { term: *term, command: c.to_string() })
+            .collect(),
+        leader_commit,
+    }
+}
+
+/// Evidence for `leader_steps_down_on_reply_term`: a refusal of a higher term reached n0 after
+/// it had led.
+fn higher_refusal_reached_the_leader() -> Property<RaftKv> {
+    Property::new(
+        "a higher-term refusal reached the leader",
+        "n0 wins its election with n1's vote and heartbeats; n1 refuses in a term 50 above, so \
+         on every seed such a refusal must reach n0 after it has sent an AppendEntries.",
+        "n0 never led: see the election.",
+        |run: &Run<RaftKv>| {
+            let mut led = false;
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        led |= m.from == NodeId(0)
+                            && matches!(m.msg, crate::Message::AppendEntries { .. });
+                    }
+                    EventKind::Deliver { msg } if led => {
+                        let m = run.trace.message(msg);
+                        if m.to == NodeId(0)
+                            && matches!(m.msg, crate::Message::AppendEntriesReply { .. })
+                        {
+                            return Verdict::Holds;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::fails("no refusal reached n0 after it led")
+        },
+    )
+}
+
+/// The property of `commit_capped_at_verified`: n0 applies the term 4 leader's log, a1-a3 then
+/// b4-b8, and never the old leader's a4-a6.
+fn applied_the_leaders_log() -> Property<RaftKv> {
+    Property::new(
+        "n0 applied the leader's log, and only that",
+        "The leader of term 4 has committed a1-a3, b4-b8 and sends them a little at a time with \
+         leader_commit 8. After the first message n0 has verified only up to index 3; its a4-a6 \
+         are the old leader's and conflict with b4: it must not commit past 3 until b4 replaces \
+         them. n0 applies exactly a1, a2, a3, b4, b5, b6, b7, b8 at indices 1 to 8.",
+        "setting the commit index to leader_commit (or to the end of the log) instead of the \
+         smaller of leader_commit and the last index just verified; not truncating at the \
+         conflict.",
+        |run: &Run<RaftKv>| {
+            let expected = ["a1", "a2", "a3", "b4", "b5", "b6", "b7", "b8"];
+            let mut next = 0;
+            for (at, node, _, event) in properties::applied(&run.trace) {
+                let Event::Applied { index, command, .. } = event else { continue };
+                if node != NodeId(0) {
+                    continue;
+                }
+                if *index != next as crate::Index + 1
+                    || expected.get(next) != Some(&command.as_str())
+                {
+                    return Verdict::fails_at(
+                        at,
+                        format!(
+                            "n0 applied {command:?} at index {index}, where the leader's log has \
+                             {:?} at index {}",
+                            expected.get(next).copied().unwrap_or("nothing"),
+                            next + 1
+                        ),
+                    );
+                }
+                next += 1;
+            }
+            if next == expected.len() {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("n0 applied {next} of the leader's 8 entries"))
+            }
+        },
+    )
 }
 
 /// A scripted leader's AppendEntries carrying one entry at index 1.
@@ -856,6 +965,61 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
+            faults: "n1 (scripted leader of term 3) gives n0 entries a1-a6 at 100ms; n2 (scripted leader of term 4, whose log is a1-a3 then b4-b8 of term 4, all committed) sends n0 a3 alone at 120ms, b4 at 140ms and b5-b8 at 160ms, each time with leader_commit 8",
+            faults_end: ms(160),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![(ms(100), NodeId(0), entries_from_1(3, &OLD_SUFFIX, 0))],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(120), NodeId(0), appends(4, 2, 3, &[(3, "a3")], 8)),
+                        (ms(140), NodeId(0), appends(4, 3, 3, &[(4, "b4")], 8)),
+                        (
+                            ms(160),
+                            NodeId(0),
+                            appends(4, 4, 4, &[(4, "b5"), (4, "b6"), (4, "b7"), (4, "b8")], 8),
+                        ),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![applied_the_leaders_log()],
+            ..spec(
+                "commit_capped_at_verified",
+                "A",
+                5,
+                "a follower commits no further than the entries a leader has just verified, whatever leader_commit says (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted) grants every vote and refuses every AppendEntries in a term 50 above the request's; n2 (scripted) is silent",
+            faults_end: ms(0),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    grants_votes: true,
+                    refuses_appends: true,
+                    refusal_term_above: 50,
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer::default()),
+            ]),
+            load: Load::Silent,
+            properties: vec![higher_refusal_reached_the_leader()],
+            ..spec(
+                "leader_steps_down_on_reply_term",
+                "A",
+                5,
+                "a leader refused in a higher term adopts it and stops leading (scripted)",
+                3,
+            )
+        },
+        Spec {
             faults: "n1 (scripted) gives n0 a committed entry at 100ms; at 500ms n2 (scripted), with an empty log, asks n0 for its vote in term 10",
             faults_end: ms(500),
             cast: Cast::Scripted(vec![
@@ -922,6 +1086,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                     sends: vec![(ms(400), NodeId(0), one_entry(5, "d1", 1))],
                     grants_votes: true,
                     refuses_appends: true,
+                    ..ScriptedPeer::default()
                 }),
             ]),
             load: Load::Silent,
@@ -1343,9 +1508,9 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
         },
         Spec {
             load: Load::Clerks { clerks: 3, keys: 2, append_percent: 70 },
-            network: Network::reliable().with_duplication(Prob::percent(20)).with_delay(
+            network: Network::reliable().with_duplication(Prob::percent(40)).with_delay(
                 Delay::uniform(Duration::from_millis(1), Duration::from_millis(10))
-                    .with_spikes(Prob::percent(10), Duration::from_millis(600)),
+                    .with_spikes(Prob::percent(20), Duration::from_millis(600)),
             ),
             faults: "duplicated and late messages until 4000ms; server i crashes at 1000ms + 1000ms * i and restarts 300ms later",
             faults_end: ms(4000),

@@ -15,6 +15,8 @@ pub struct ScriptedPeer {
     /// Whether it refuses every AppendEntries as if its log were empty; otherwise it stays
     /// silent.
     pub refuses_appends: bool,
+    /// How far above the request's term its refusals are (0: in the request's term).
+    pub refusal_term_above: crate::Term,
 }
 
 impl Process<RaftKv> for ScriptedPeer {
@@ -39,7 +41,7 @@ impl Process<RaftKv> for ScriptedPeer {
             }
             Message::AppendEntries { term, .. } if self.refuses_appends => {
                 Message::AppendEntriesReply {
-                    term,
+                    term: term + self.refusal_term_above,
                     success: false,
                     match_index: 0,
                     conflict_term: None,
