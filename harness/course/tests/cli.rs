@@ -74,11 +74,33 @@ fn expected() -> Vec<(String, bool)> {
         .collect()
 }
 
-fn scratch(name: &str) -> std::path::PathBuf {
+/// A fresh directory for one test, removed when the test ends (pass or fail).
+struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("course-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn check_files(model: &str, files: &[(String, bool)], code: i32) {
@@ -272,7 +294,7 @@ fn grading_a_submission_missing_a_file_names_it() {
     std::fs::write(dir.join("src/lamport.rs"), "").unwrap();
     course()
         .args(["grade", "--lab", "01", "--submission"])
-        .arg(&dir)
+        .arg(&*dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("has no src/vector.rs; a lab01 submission holds src/lamport.rs, src/vector.rs, src/hlc.rs"));
@@ -303,7 +325,7 @@ fn grading_refuses_unknown_labs_missing_folders_and_bad_flags() {
 fn the_handout_refuses_a_folder_that_is_not_empty() {
     let dir = scratch("handout");
     std::fs::write(dir.join("mine.txt"), "a student's notes").unwrap();
-    course().args(["handout", "--out"]).arg(&dir).assert().code(2).stderr(
+    course().args(["handout", "--out"]).arg(&*dir).assert().code(2).stderr(
         predicate::str::contains("is not empty; the handout goes into a new or empty folder"),
     );
     assert_eq!(std::fs::read_to_string(dir.join("mine.txt")).unwrap(), "a student's notes");
