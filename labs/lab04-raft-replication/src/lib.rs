@@ -436,6 +436,7 @@ macro_rules! grading_tests {
             churn_unreliable,
             ack_survives_crash,
             snapshot_basic,
+            snapshot_many,
             snapshot_install,
             snapshot_install_after_crash,
             snapshot_restart_every_node,

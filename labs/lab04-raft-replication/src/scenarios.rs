@@ -532,6 +532,32 @@ fn higher_refusal_reached_the_leader() -> Property<RaftKv> {
     )
 }
 
+/// Evidence that some server applied at least `count` entries, so that many snapshots were
+/// asked for.
+fn applied_at_least(count: usize) -> Property<RaftKv> {
+    Property::new(
+        "hundreds of entries applied",
+        "The scenario is about storage over many snapshots, so some server must apply at least \
+         500 entries (a snapshot is asked for every 10).",
+        "commits stalled: see the progress property.",
+        move |run: &Run<RaftKv>| {
+            let most = properties::applied(&run.trace)
+                .iter()
+                .filter_map(|(_, _, _, e)| match e {
+                    Event::Applied { index, .. } => Some(*index),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+            if most as usize >= count {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!("the highest index applied was {most} (wanted {count})"))
+            }
+        },
+    )
+}
+
 /// The property of `commit_capped_at_verified`: n0 applies the term 4 leader's log, a1-a3 then
 /// b4-b8, and never the old leader's a4-a6.
 fn applied_the_leaders_log() -> Property<RaftKv> {
@@ -1333,6 +1359,23 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             "the log is compacted behind snapshots and storage stays small",
             3,
         ),
+        Spec {
+            load: Load::Proposals {
+                every: Duration::from_millis(10),
+                burst: 1,
+                size: SNAPSHOTTED_COMMAND,
+            },
+            faults: "none, for 6s: a command every 10ms, so a snapshot every 100ms",
+            faults_end: ms(6000),
+            properties: vec![applied_at_least(500)],
+            ..spec(
+                "snapshot_many",
+                "C",
+                5,
+                "over hundreds of snapshots, storage does not creep up: every compacted entry is deleted",
+                3,
+            )
+        },
         Spec {
             faults: "a follower is cut off from everyone at 1000ms, until 3500ms",
             faults_end: ms(3500),
