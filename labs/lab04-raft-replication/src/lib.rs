@@ -421,6 +421,7 @@ macro_rules! grading_tests {
             figure8_own_entry,
             commit_capped_at_verified,
             leader_steps_down_on_reply_term,
+            follower_answers_exactly,
             stale_candidate_refused,
             longer_log_older_term_refused,
             conflicting_entries_replaced,

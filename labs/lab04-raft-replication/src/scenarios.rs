@@ -561,7 +561,7 @@ fn applied_at_least(count: usize) -> Property<RaftKv> {
 /// The property of `commit_capped_at_verified`: n0 applies the term 4 leader's log, a1-a3 then
 /// b4-b8, and never the old leader's a4-a6.
 fn applied_the_leaders_log() -> Property<RaftKv> {
-    Property::new(
+    n0_applied_exactly(
         "n0 applied the leader's log, and only that",
         "The leader of term 4 has committed a1-a3, b4-b8 and sends them a little at a time with \
          leader_commit 8. After the first message n0 has verified only up to index 3; its a4-a6 \
@@ -570,36 +570,148 @@ fn applied_the_leaders_log() -> Property<RaftKv> {
         "setting the commit index to leader_commit (or to the end of the log) instead of the \
          smaller of leader_commit and the last index just verified; not truncating at the \
          conflict.",
-        |run: &Run<RaftKv>| {
-            let expected = ["a1", "a2", "a3", "b4", "b5", "b6", "b7", "b8"];
-            let mut next = 0;
-            for (at, node, _, event) in properties::applied(&run.trace) {
-                let Event::Applied { index, command, .. } = event else { continue };
-                if node != NodeId(0) {
-                    continue;
-                }
-                if *index != next as crate::Index + 1
-                    || expected.get(next) != Some(&command.as_str())
-                {
-                    return Verdict::fails_at(
-                        at,
-                        format!(
-                            "n0 applied {command:?} at index {index}, where the leader's log has \
-                             {:?} at index {}",
-                            expected.get(next).copied().unwrap_or("nothing"),
-                            next + 1
-                        ),
-                    );
-                }
-                next += 1;
+        &["a1", "a2", "a3", "b4", "b5", "b6", "b7", "b8"],
+    )
+}
+
+/// n0 applies exactly `expected`, at indices 1, 2, 3, ...
+fn n0_applied_exactly(
+    name: &'static str,
+    meaning: &'static str,
+    causes: &'static str,
+    expected: &'static [&'static str],
+) -> Property<RaftKv> {
+    Property::new(name, meaning, causes, move |run: &Run<RaftKv>| {
+        let mut next = 0;
+        for (at, node, _, event) in properties::applied(&run.trace) {
+            let Event::Applied { index, command, .. } = event else { continue };
+            if node != NodeId(0) {
+                continue;
             }
-            if next == expected.len() {
-                Verdict::Holds
-            } else {
-                Verdict::fails(format!("n0 applied {next} of the leader's 8 entries"))
+            if *index != next as crate::Index + 1 || expected.get(next) != Some(&command.as_str()) {
+                return Verdict::fails_at(
+                    at,
+                    format!(
+                        "n0 applied {command:?} at index {index}, where the leader's log has {:?} \
+                         at index {}",
+                        expected.get(next).copied().unwrap_or("nothing"),
+                        next + 1
+                    ),
+                );
             }
+            next += 1;
+        }
+        if next == expected.len() {
+            Verdict::Holds
+        } else {
+            Verdict::fails(format!("n0 applied {next} of the leader's {} entries", expected.len()))
+        }
+    })
+}
+
+/// What a scripted scenario expects n0 to answer: the fields the contract pins.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// `AppendEntriesReply { term, success: true, match_index, conflict_index: 0, .. }`.
+    Appended { term: crate::Term, match_index: crate::Index },
+    /// `AppendEntriesReply { term, success: false, conflict_term, conflict_index, .. }`.
+    Refused { term: crate::Term, conflict_term: Option<crate::Term>, conflict_index: crate::Index },
+    /// `Vote { term, granted, pre_vote: false }`.
+    Vote { term: crate::Term, granted: bool },
+}
+
+impl Expect {
+    fn matches(self, msg: &crate::Message) -> bool {
+        use crate::Message::{AppendEntriesReply, Vote};
+        match (self, msg) {
+            (
+                Expect::Appended { term, match_index },
+                AppendEntriesReply {
+                    term: t,
+                    success: true,
+                    match_index: m,
+                    conflict_index: 0,
+                    ..
+                },
+            ) => term == *t && match_index == *m,
+            (
+                Expect::Refused { term, conflict_term, conflict_index },
+                AppendEntriesReply {
+                    term: t,
+                    success: false,
+                    conflict_term: ct,
+                    conflict_index: ci,
+                    ..
+                },
+            ) => term == *t && conflict_term == *ct && conflict_index == *ci,
+            (Expect::Vote { term, granted }, Vote { term: t, granted: g, pre_vote: false }) => {
+                term == *t && granted == *g
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The property of `follower_answers_exactly`: n0's answers, in order, are `expected`.
+fn n0_answers_exactly(expected: Vec<Expect>) -> Property<RaftKv> {
+    Property::new(
+        "n0 answered every scripted message by the rules",
+        "Each of n0's answers follows from its log and its term: an AppendEntries that matches \
+         appends and reports the new match_index; a mismatch names the conflicting term and its \
+         first index, or, for a log too short, no term and the log's length + 1; a stale term is \
+         refused with no term and index 0; a vote request of an older term is refused without \
+         recording a vote, so the next candidate of n0's term gets its vote.",
+        "a conflict hint that names the conflicting index rather than the first of its term; \
+         the length of the log counted wrong; accepting an AppendEntries of an older term; \
+         recording the vote of a refused request.",
+        move |run: &Run<RaftKv>| {
+            let answers: Vec<(Time, &crate::Message)> = properties::sent(&run.trace)
+                .filter(|(_, from, _, m)| {
+                    *from == NodeId(0)
+                        && matches!(
+                            m,
+                            crate::Message::AppendEntriesReply { .. }
+                                | crate::Message::Vote { pre_vote: false, .. }
+                        )
+                })
+                .map(|(at, _, _, m)| (at, m))
+                .collect();
+            for (k, want) in expected.iter().enumerate() {
+                match answers.get(k) {
+                    Some((_, got)) if want.matches(got) => {}
+                    Some((at, got)) => {
+                        return Verdict::fails_at(
+                            *at,
+                            format!("n0's answer {} was {got:?}; the rules give {want:?}", k + 1),
+                        );
+                    }
+                    None => {
+                        return Verdict::fails(format!(
+                            "n0 gave {} answers; answer {} should be {want:?}",
+                            answers.len(),
+                            k + 1
+                        ));
+                    }
+                }
+            }
+            Verdict::Holds
         },
     )
+}
+
+/// A scripted candidate's real vote request in `term`, its log ending at (`last_index`,
+/// `last_term`).
+fn vote_request(
+    term: crate::Term,
+    last_index: crate::Index,
+    last_term: crate::Term,
+) -> crate::Message {
+    crate::Message::RequestVote {
+        term,
+        last_log_index: last_index,
+        last_log_term: last_term,
+        pre_vote: false,
+    }
 }
 
 /// A scripted leader's AppendEntries carrying one entry at index 1.
@@ -1042,6 +1154,61 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 "A",
                 5,
                 "a leader refused in a higher term adopts it and stops leading (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 and n2 are scripted, 20ms apart: n1 (term 1) sends a1 a2; n2 (term 2) sends b3-b6; n1 (term 3) sends a heartbeat after index 6 of term 3, then after index 9; n2 asks for a vote in term 2 and heartbeats in term 2; n1 asks for a vote in term 3, then sends c3 after a2 with leader_commit 3",
+            faults_end: ms(150),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(10), NodeId(0), appends(1, 0, 0, &[(1, "a1"), (1, "a2")], 0)),
+                        (ms(50), NodeId(0), appends(3, 6, 3, &[], 0)),
+                        (ms(70), NodeId(0), appends(3, 9, 3, &[], 0)),
+                        (ms(130), NodeId(0), vote_request(3, 1, 3)),
+                        (ms(150), NodeId(0), appends(3, 2, 1, &[(3, "c3")], 3)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (
+                            ms(30),
+                            NodeId(0),
+                            appends(2, 2, 1, &[(2, "b3"), (2, "b4"), (2, "b5"), (2, "b6")], 0),
+                        ),
+                        (ms(90), NodeId(0), vote_request(2, 6, 2)),
+                        (ms(110), NodeId(0), appends(2, 0, 0, &[], 0)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![
+                n0_answers_exactly(vec![
+                    Expect::Appended { term: 1, match_index: 2 },
+                    Expect::Appended { term: 2, match_index: 6 },
+                    Expect::Refused { term: 3, conflict_term: Some(2), conflict_index: 3 },
+                    Expect::Refused { term: 3, conflict_term: None, conflict_index: 7 },
+                    Expect::Vote { term: 3, granted: false },
+                    Expect::Refused { term: 3, conflict_term: None, conflict_index: 0 },
+                    Expect::Vote { term: 3, granted: true },
+                    Expect::Appended { term: 3, match_index: 3 },
+                ]),
+                n0_applied_exactly(
+                    "n0 applied a1, a2, c3",
+                    "The leader of term 3 commits a1, a2 and c3, which replaced b3-b6.",
+                    "not truncating at the conflict; committing past the verified entries.",
+                    &["a1", "a2", "c3"],
+                ),
+            ],
+            ..spec(
+                "follower_answers_exactly",
+                "A",
+                5,
+                "a follower's every answer follows from its log and term: conflict hints, stale terms, votes (scripted)",
                 3,
             )
         },
