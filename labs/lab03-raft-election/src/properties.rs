@@ -226,25 +226,89 @@ pub fn leaders_won_their_votes() -> Property<Raft> {
     )
 }
 
-/// A message of a Raft protocol (this lab's, or lab 04's with its log and its clerks), as the
-/// term properties read it.
-pub trait RaftMessage: std::fmt::Debug {
-    /// The term it carries, if it is one of Raft's messages.
-    fn raft_term(&self) -> Option<Term>;
+/// What the term and answer rules need to know of one of Raft's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A vote request, real or pre-vote.
+    AskVote {
+        /// The candidate's term (for a pre-vote, the term it would campaign in).
+        term: Term,
+        /// Whether it is a pre-vote.
+        pre_vote: bool,
+    },
+    /// An answer to a vote request.
+    Vote {
+        /// The voter's term (for a granted pre-vote, the term asked for).
+        term: Term,
+        /// Whether it is granted.
+        granted: bool,
+        /// Whether it answers a pre-vote.
+        pre_vote: bool,
+    },
+    /// A leader's AppendEntries, answered by one [`Shape::AppendAnswer`].
+    Append {
+        /// The leader's term.
+        term: Term,
+    },
+    /// The answer to an AppendEntries.
+    AppendAnswer {
+        /// The follower's term.
+        term: Term,
+        /// Whether it accepted.
+        success: bool,
+    },
+    /// Another of Raft's messages (lab 04's InstallSnapshot and its answer): only its term counts.
+    Other {
+        /// Its term.
+        term: Term,
+    },
+}
+
+impl Shape {
+    /// The term the message carries.
+    pub fn term(self) -> Term {
+        match self {
+            Shape::AskVote { term, .. }
+            | Shape::Vote { term, .. }
+            | Shape::Append { term }
+            | Shape::AppendAnswer { term, .. }
+            | Shape::Other { term } => term,
+        }
+    }
+
     /// Whether it asks for or answers a pre-vote: those change no one's term.
-    fn is_pre_vote(&self) -> bool;
+    pub fn is_pre_vote(self) -> bool {
+        matches!(self, Shape::AskVote { pre_vote: true, .. } | Shape::Vote { pre_vote: true, .. })
+    }
+}
+
+/// A message of a Raft protocol (this lab's, or lab 04's with its log and its clerks), as the
+/// term and answer properties read it.
+pub trait RaftMessage: std::fmt::Debug {
+    /// Its shape, if it is one of Raft's messages (`None` for a clerk's, say).
+    fn shape(&self) -> Option<Shape>;
+
+    /// The term it carries, if it is one of Raft's messages.
+    fn raft_term(&self) -> Option<Term> {
+        self.shape().map(Shape::term)
+    }
+
+    /// Whether it asks for or answers a pre-vote.
+    fn is_pre_vote(&self) -> bool {
+        self.shape().is_some_and(Shape::is_pre_vote)
+    }
 }
 
 impl RaftMessage for Message {
-    fn raft_term(&self) -> Option<Term> {
-        Some(self.term())
-    }
-
-    fn is_pre_vote(&self) -> bool {
-        matches!(
-            self,
-            Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
-        )
+    fn shape(&self) -> Option<Shape> {
+        Some(match *self {
+            Message::RequestVote { term, pre_vote, .. } => Shape::AskVote { term, pre_vote },
+            Message::Vote { term, granted, pre_vote } => Shape::Vote { term, granted, pre_vote },
+            Message::AppendEntries { term, .. } => Shape::Append { term },
+            Message::AppendEntriesReply { term, success, .. } => {
+                Shape::AppendAnswer { term, success }
+            }
+        })
     }
 }
 
@@ -483,7 +547,7 @@ pub fn part_a(timing: Timing, max_delay: Duration) -> Vec<Property<Raft>> {
         leaders_won_their_votes(),
         waits_after_granting(timing),
         adopts_higher_terms(Vec::new()),
-        answers_by_the_rules(Vec::new()),
+        answers_by_the_rules(Vec::new(), Logs::Empty),
         leader_in_time(timing, max_delay),
         stable_term(timing, max_delay),
         quiet_at_rest(timing, max_delay),
@@ -596,29 +660,44 @@ impl Model {
     }
 }
 
+/// What decides a grant and a success besides the terms and the votes given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logs {
+    /// Nothing (lab 03: the logs are empty): answers are judged exactly.
+    Empty,
+    /// The logs (lab 04): a grant needs an up-to-date candidate and a success a matching entry,
+    /// which other properties judge; here a grant and a success are judged by the terms and
+    /// votes alone, a refusal is not judged.
+    Judged,
+}
+
 /// Every node answers by the rules of the Raft paper's figure 2, and uses no term it has not
 /// seen or started. `scripted` nodes are not judged.
-pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
+pub fn answers_by_the_rules<P: Protocol>(scripted: Vec<NodeId>, logs: Logs) -> Property<P>
+where
+    P::Msg: RaftMessage,
+{
     Property::safety(
         "answers follow the rules",
         "Judged against each node's term (the highest of any message it sent or received, \
          pre-votes aside, durable across restarts) and the votes it gave: a RequestVote of term \
          t is answered by one Vote of term max(t, own), granted exactly when t >= own and the \
          node gave its vote in t to nobody else; an AppendEntries of term t by one \
-         AppendEntriesReply of term max(t, own), with success exactly when t >= own; a pre-vote \
-         is granted only for a term above the node's own, with that term, and refused with the \
-         node's own term. A node never uses a term nobody gave it: a RequestVote asks for at \
-         most own + 1, anything else carries at most its own term (or a refused pre-vote's).",
+         AppendEntriesReply of term max(t, own), with success exactly when t >= own (lab 04: \
+         granted or successful only then, the logs deciding the rest); a pre-vote is granted \
+         only for a term above the node's own, with that term, and refused with the node's own \
+         term. A node never uses a term nobody gave it: a RequestVote asks for at most own + 1, \
+         anything else carries at most its own term (or a refused pre-vote's).",
         "recording a vote for a candidate it refused, so a later candidate of that term is \
          refused; answering an older term's AppendEntries with success; granting a pre-vote \
          for the node's own term; taking a granted pre-vote's term (the term asked for) as its \
          own; a term made up or skipped ahead.",
-        move |run: &Run<Raft>| {
+        move |run: &Run<P>| {
             let trace = &run.trace;
             let handlers = trace.handlers();
             // Each delivery's effects: the messages its handler sent, and whether a crash cut
             // the handler short (then an answer may be missing).
-            let mut answers: BTreeMap<usize, (Vec<&harness::trace::Envelope<Message>>, bool)> =
+            let mut answers: BTreeMap<usize, (Vec<&harness::trace::Envelope<P::Msg>>, bool)> =
                 BTreeMap::new();
             for (e, h) in trace.events.iter().zip(&handlers) {
                 let Some(h) = *h else { continue };
@@ -634,46 +713,54 @@ pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
                 match e.kind {
                     EventKind::Deliver { msg } => {
                         let m = trace.message(msg);
+                        let Some(shape) = m.msg.shape() else { continue };
                         if scripted.contains(&m.to) {
                             continue;
                         }
                         let node = model.entry(m.to).or_default();
                         let (sent, cut) =
                             answers.get(&i).map_or((Vec::new(), false), |a| a.clone());
-                        let replies: Vec<&Message> =
-                            sent.iter().filter(|s| s.to == m.from).map(|s| &s.msg).collect();
-                        if let Some(problem) = judge_answer(node, m.from, &m.msg, &replies, cut) {
+                        let replies: Vec<(&P::Msg, Shape)> = sent
+                            .iter()
+                            .filter(|s| s.to == m.from)
+                            .filter_map(|s| Some((&s.msg, s.msg.shape()?)))
+                            .collect();
+                        if let Some(problem) =
+                            judge_answer(node, m.from, shape, &replies, cut, logs)
+                        {
                             return Verdict::fails_at(
                                 e.at,
                                 format!("{} answered {:?} from {}: {problem}", m.to, m.msg, m.from),
                             );
                         }
-                        match m.msg {
-                            Message::Vote { term, granted: false, pre_vote: true } => {
+                        match shape {
+                            Shape::Vote { term, granted: false, pre_vote: true } => {
                                 node.refused_pre_vote = node.refused_pre_vote.max(term);
                             }
-                            ref msg if !msg.is_pre_vote() => node.term = node.term.max(msg.term()),
+                            shape if !shape.is_pre_vote() => {
+                                node.term = node.term.max(shape.term());
+                            }
                             _ => {}
                         }
                     }
                     EventKind::Send { msg } => {
                         let m = trace.message(msg);
+                        let Some(shape) = m.msg.shape() else { continue };
                         if scripted.contains(&m.from) {
                             continue;
                         }
                         let node = model.entry(m.from).or_default();
-                        let t = m.msg.term();
+                        let t = shape.term();
                         // The term the message shows the sender to be in.
-                        let shows = match m.msg {
-                            Message::RequestVote { pre_vote: true, .. } => Some(t - 1),
+                        let shows = match shape {
+                            Shape::AskVote { pre_vote: true, .. } => t - 1,
                             // Judged with the request it answers.
-                            Message::Vote { granted: true, pre_vote: true, .. } => None,
-                            _ => Some(t),
+                            Shape::Vote { granted: true, pre_vote: true, .. } => continue,
+                            _ => t,
                         };
-                        let Some(shows) = shows else { continue };
                         let ceiling = node.term.max(node.refused_pre_vote);
-                        let allowed = match m.msg {
-                            Message::RequestVote { pre_vote: false, .. } => ceiling + 1,
+                        let allowed = match shape {
+                            Shape::AskVote { pre_vote: false, .. } => ceiling + 1,
                             _ => ceiling,
                         };
                         if shows > allowed {
@@ -687,7 +774,7 @@ pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
                             );
                         }
                         node.term = node.term.max(shows);
-                        if let Message::RequestVote { term, pre_vote: false, .. } = m.msg {
+                        if let Shape::AskVote { term, pre_vote: false } = shape {
                             node.votes.insert(term, m.from);
                         }
                     }
@@ -699,16 +786,18 @@ pub fn answers_by_the_rules(scripted: Vec<NodeId>) -> Property<Raft> {
     )
 }
 
-/// What is wrong with `replies` (the messages a node's handler sent back to `from`) as its answer
-/// to `msg`, judged by `node`'s state; records a vote granted.
-fn judge_answer(
+/// What is wrong with `replies` (the messages a node's handler sent back to `from`, with their
+/// shapes) as its answer to a message of shape `asked`, judged by `node`'s state; records a vote
+/// granted.
+fn judge_answer<M: std::fmt::Debug>(
     node: &mut Model,
     from: NodeId,
-    msg: &Message,
-    replies: &[&Message],
+    asked: Shape,
+    replies: &[(&M, Shape)],
     cut: bool,
+    logs: Logs,
 ) -> Option<String> {
-    let one = |kind: &str| -> Result<Option<&Message>, String> {
+    let one = |kind: &str| -> Result<Option<(&M, Shape)>, String> {
         match replies {
             [] if cut => Ok(None),
             [reply] => Ok(Some(*reply)),
@@ -716,25 +805,36 @@ fn judge_answer(
             _ => Err(format!("{} answers came back where one {kind} is due", replies.len())),
         }
     };
-    match *msg {
-        Message::RequestVote { term, pre_vote: false, .. } => {
-            let reply = match one("Vote") {
+    match asked {
+        Shape::AskVote { term, pre_vote: false } => {
+            let (reply, shape) = match one("Vote") {
                 Ok(Some(r)) => r,
                 Ok(None) => return None,
                 Err(e) => return Some(e),
             };
-            let Message::Vote { term: shown, granted, pre_vote: false } = *reply else {
+            let Shape::Vote { term: shown, granted, pre_vote: false } = shape else {
                 return Some(format!("it answered {reply:?}, not a Vote"));
             };
             let own = node.own(shown);
-            let grant = term >= own && node.votes.get(&term).is_none_or(|v| *v == from);
-            let expected = Message::Vote { term: term.max(own), granted: grant, pre_vote: false };
-            if *reply != expected {
+            let free = term >= own && node.votes.get(&term).is_none_or(|v| *v == from);
+            let wrong = shown != term.max(own)
+                || match logs {
+                    Logs::Empty => granted != free,
+                    Logs::Judged => granted && !free,
+                };
+            if wrong {
                 return Some(format!(
-                    "it answered {reply:?}; at term {own}, {}, the answer is {expected:?}",
+                    "it answered {reply:?}; at term {own}, {}, the answer is a Vote of term {}, \
+                     {}",
                     match node.votes.get(&term) {
                         Some(v) => format!("having voted for {v} in term {term}"),
                         None => format!("with no vote given in term {term}"),
+                    },
+                    term.max(own),
+                    match (free, logs) {
+                        (false, _) => "refused",
+                        (true, Logs::Empty) => "granted",
+                        (true, Logs::Judged) => "granted if the candidate's log is up to date",
                     }
                 ));
             }
@@ -743,9 +843,9 @@ fn judge_answer(
             }
             None
         }
-        Message::RequestVote { term, pre_vote: true, .. } => {
-            for reply in replies {
-                let Message::Vote { term: shown, granted, pre_vote: true } = **reply else {
+        Shape::AskVote { term, pre_vote: true } => {
+            for (reply, shape) in replies {
+                let Shape::Vote { term: shown, granted, pre_vote: true } = *shape else {
                     return Some(format!("it answered {reply:?}, not a pre-vote answer"));
                 };
                 // A refused pre-vote's term the node may have adopted is not known here; judge
@@ -766,27 +866,38 @@ fn judge_answer(
             }
             None
         }
-        Message::AppendEntries { term, .. } => {
-            let reply = match one("AppendEntriesReply") {
+        Shape::Append { term } => {
+            let (reply, shape) = match one("AppendEntriesReply") {
                 Ok(Some(r)) => r,
                 Ok(None) => return None,
                 Err(e) => return Some(e),
             };
-            let Message::AppendEntriesReply { term: shown, success, .. } = *reply else {
+            let Shape::AppendAnswer { term: shown, success } = shape else {
                 return Some(format!("it answered {reply:?}, not an AppendEntriesReply"));
             };
             let own = node.own(shown);
-            if shown != term.max(own) || success != (term >= own) {
+            let current = term >= own;
+            let wrong = shown != term.max(own)
+                || match logs {
+                    Logs::Empty => success != current,
+                    Logs::Judged => success && !current,
+                };
+            if wrong {
                 return Some(format!(
-                    "it answered {reply:?}; at term {own} the answer is term {}, success {}",
+                    "it answered {reply:?}; at term {own} the answer is term {}, {}",
                     term.max(own),
-                    term >= own
+                    match (current, logs) {
+                        (false, _) => "success false",
+                        (true, Logs::Empty) => "success true",
+                        (true, Logs::Judged) => "success if the log matches",
+                    }
                 ));
             }
             None
         }
-        // Answers need no answer (a candidate that wins on this vote heartbeats its voter).
-        Message::Vote { .. } | Message::AppendEntriesReply { .. } => None,
+        // Answers need no answer (a candidate that wins on this vote heartbeats its voter), and
+        // the other messages are judged by their terms only.
+        Shape::Vote { .. } | Shape::AppendAnswer { .. } | Shape::Other { .. } => None,
     }
 }
 

@@ -658,7 +658,10 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             ]),
             properties: vec![
                 // Not "adopts every higher term": the script itself sends stale terms.
-                properties::answers_by_the_rules(vec![NodeId(1), NodeId(2)]),
+                properties::answers_by_the_rules(
+                    vec![NodeId(1), NodeId(2)],
+                    properties::Logs::Empty,
+                ),
                 properties::one_vote_per_term(),
                 delivered_to_n0(8),
             ],
@@ -743,7 +746,7 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
             properties: vec![
                 properties::one_leader_per_term(),
                 properties::one_vote_per_term(),
-                properties::answers_by_the_rules(Vec::new()),
+                properties::answers_by_the_rules(Vec::new(), properties::Logs::Empty),
                 properties::majority_leader_keeps_leading(timing),
                 evidence::partition_blocked(),
             ],
@@ -781,7 +784,10 @@ pub fn all<N: RaftNode>(timing: Timing) -> Vec<Arc<Scenario<Raft>>> {
                 }),
             ]),
             properties: vec![
-                properties::answers_by_the_rules(vec![NodeId(1), NodeId(2)]),
+                properties::answers_by_the_rules(
+                    vec![NodeId(1), NodeId(2)],
+                    properties::Logs::Empty,
+                ),
                 properties::elections_won_their_pre_votes(),
                 properties::one_vote_per_term(),
                 asked_for_pre_votes_before(at(700)),

@@ -141,15 +141,20 @@ impl Message {
 }
 
 impl lab03::properties::RaftMessage for Message {
-    fn raft_term(&self) -> Option<Term> {
-        self.term()
-    }
-
-    fn is_pre_vote(&self) -> bool {
-        matches!(
-            self,
-            Message::RequestVote { pre_vote: true, .. } | Message::Vote { pre_vote: true, .. }
-        )
+    fn shape(&self) -> Option<lab03::properties::Shape> {
+        use lab03::properties::Shape;
+        Some(match *self {
+            Message::RequestVote { term, pre_vote, .. } => Shape::AskVote { term, pre_vote },
+            Message::Vote { term, granted, pre_vote } => Shape::Vote { term, granted, pre_vote },
+            Message::AppendEntries { term, .. } => Shape::Append { term },
+            Message::AppendEntriesReply { term, success, .. } => {
+                Shape::AppendAnswer { term, success }
+            }
+            Message::InstallSnapshot { term, .. } | Message::InstallSnapshotReply { term, .. } => {
+                Shape::Other { term }
+            }
+            Message::ClerkRequest { .. } | Message::ServerReply { .. } => return None,
+        })
     }
 }
 

@@ -100,7 +100,8 @@ fn safety(scripted: Vec<NodeId>) -> Vec<Property<RaftKv>> {
         properties::state_machine_safety(),
         properties::applies_in_order_once(),
         properties::votes_for_up_to_date_logs(),
-        lab03::properties::adopts_higher_terms(scripted),
+        lab03::properties::adopts_higher_terms(scripted.clone()),
+        lab03::properties::answers_by_the_rules(scripted, lab03::properties::Logs::Judged),
     ]
 }
 
