@@ -671,6 +671,9 @@ pub enum Logs {
     Judged,
 }
 
+/// What one handler sent, and whether a crash cut it short (then an answer may be missing).
+type Answers<'a, M> = (Vec<&'a harness::trace::Envelope<M>>, bool);
+
 /// Every node answers by the rules of the Raft paper's figure 2, and uses no term it has not
 /// seen or started. `scripted` nodes are not judged.
 pub fn answers_by_the_rules<P: Protocol>(scripted: Vec<NodeId>, logs: Logs) -> Property<P>
@@ -697,8 +700,7 @@ where
             let handlers = trace.handlers();
             // Each delivery's effects: the messages its handler sent, and whether a crash cut
             // the handler short (then an answer may be missing).
-            let mut answers: BTreeMap<usize, (Vec<&harness::trace::Envelope<P::Msg>>, bool)> =
-                BTreeMap::new();
+            let mut answers: BTreeMap<usize, Answers<'_, P::Msg>> = BTreeMap::new();
             for (e, h) in trace.events.iter().zip(&handlers) {
                 let Some(h) = *h else { continue };
                 let slot = answers.entry(h).or_default();
