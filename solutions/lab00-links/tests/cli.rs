@@ -209,7 +209,6 @@ fn an_html_diagram_is_one_offline_page_with_the_runs_events() {
         .assert()
         .code(0);
     let html = std::fs::read_to_string(&page).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     assert!(html.starts_with("<!-- course space-time diagram -->"));
     assert!(
         !html.contains("http://")
