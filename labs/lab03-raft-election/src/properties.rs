@@ -40,12 +40,7 @@ pub fn established_after(run: &Run<Raft>, from: Time) -> Option<(Term, NodeId, T
         match e.kind {
             EventKind::Send { msg } => {
                 let m = &run.trace.message(msg).msg;
-                let pre_vote = matches!(
-                    m,
-                    Message::RequestVote { pre_vote: true, .. }
-                        | Message::Vote { pre_vote: true, .. }
-                );
-                if !pre_vote {
+                if !m.is_pre_vote() {
                     highest = highest.max(m.term());
                 }
             }

@@ -111,13 +111,15 @@ impl Spec {
         let servers = self.servers;
         let d = QUIET.delay.upper_bound();
         let snapshot_every = self.snapshots.then_some(SNAPSHOT_EVERY);
-        let scripted_ids = match &self.cast {
+        // Who is scripted (`None`: the student's server), read once for the properties and the
+        // factory.
+        let scripted = match &self.cast {
             Cast::Cluster => Vec::new(),
-            Cast::Scripted(cast) => {
-                (0..cast.len() as u32).map(NodeId).filter(|n| cast[n.index()].is_some()).collect()
-            }
+            Cast::Scripted(cast) => cast.clone(),
         };
-        let mut properties = safety(scripted_ids);
+        let scripted_ids =
+            (0..scripted.len() as u32).map(NodeId).filter(|n| scripted[n.index()].is_some());
+        let mut properties = safety(scripted_ids.collect());
         let (nodes, workload, factory): (usize, String, Factory<RaftKv>) = match self.load {
             Load::Proposals { .. } | Load::Silent | Load::ProposalAt(_) => {
                 if let Load::Proposals { .. } = self.load {
@@ -131,10 +133,7 @@ impl Spec {
                     properties.push(properties::snapshots_hold_the_log());
                     properties.push(properties::storage_bounded(storage_bound(size, 1_000)));
                 }
-                let scripted = match &self.cast {
-                    Cast::Cluster => Vec::new(),
-                    Cast::Scripted(cast) => cast.clone(),
-                };
+                let scripted = scripted.clone();
                 let factory: Factory<RaftKv> = Arc::new(move |id: NodeId| {
                     if let Some(Some(script)) = scripted.get(id.index()) {
                         return Box::new(script.clone());
