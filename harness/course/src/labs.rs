@@ -151,6 +151,9 @@ pub fn json_of<T: serde::de::DeserializeOwned>(
 pub struct ListedScenario {
     /// The scenario.
     pub name: String,
+    /// The part of the lab it belongs to (A, B, ...).
+    #[serde(default)]
+    pub part: String,
     /// Points it is worth.
     pub points: u32,
     /// The properties it grades, in report order.

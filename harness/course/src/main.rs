@@ -23,6 +23,7 @@ mod files;
 mod grade;
 mod handout;
 mod labs;
+mod rubric;
 mod verify;
 
 use clap::{Parser, Subcommand};

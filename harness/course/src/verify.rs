@@ -10,7 +10,8 @@
 //!    student edits;
 //! 6. the handout proof: the students' copy builds, its README offers students' commands only,
 //!    `course status` runs in it, and the stub proof holds there too;
-//! 7. the grading proof: each solution graded as a submission earns every point, each stub none;
+//! 7. the grading proof: each solution graded as a submission earns every point, each stub none,
+//!    and the handout's rubric (tables, part headings, total) says what the lab grades;
 //! 8. the bug proof: every classic bug, applied to a scratch copy of the repository, makes the
 //!    property it names fail, on a scenario that grades that property.
 //!
@@ -84,13 +85,16 @@ fn copy_sharing_build(
     files::share_build(origin, dest)
 }
 
-/// The scenario names of a package, from its `list --json` command.
-fn scenario_names(root: &Path, package: &str) -> Result<Vec<String>, String> {
+/// The scenarios of a package, from its `list --json` command.
+fn listed(root: &Path, package: &str) -> Result<Vec<ListedScenario>, String> {
     let mut cmd = in_root(cargo(), root);
     cmd.args(["run", "--quiet", "-p", package, "--", "list", "--json"]);
-    let listed: Vec<ListedScenario> =
-        labs::json_of(cmd, &format!("`cargo run -p {package} -- list --json`"))?;
-    Ok(listed.into_iter().map(|s| s.name).collect())
+    labs::json_of(cmd, &format!("`cargo run -p {package} -- list --json`"))
+}
+
+/// The scenario names of a package.
+fn scenario_names(root: &Path, package: &str) -> Result<Vec<String>, String> {
+    Ok(listed(root, package)?.into_iter().map(|s| s.name).collect())
 }
 
 /// Runs a lab's graded tests in `root` at the graded seeds and timing, every test to the end.
@@ -513,10 +517,17 @@ fn handout_proof(root: &Path, all: &[LabInfo]) -> Vec<String> {
     problems
 }
 
-/// Grades each lab's solution files, then its stubs, as submissions.
+/// Grades each lab's solution files, then its stubs, as submissions; and checks that the
+/// handout's rubric (tables, part headings, total) says what the lab grades.
 fn grading_proof(root: &Path, lab: &LabInfo) -> Vec<String> {
     let Some((solution, solution_dir)) = &lab.solution else { return Vec::new() };
-    let mut problems = Vec::new();
+    let handout = format!("{}/README.md", lab.dir);
+    let mut problems = match (std::fs::read_to_string(root.join(&handout)), listed(root, solution))
+    {
+        (Ok(readme), Ok(listed)) => crate::rubric::drift(&handout, &readme, &listed),
+        (Err(e), _) => vec![format!("cannot read {handout}: {e}")],
+        (_, Err(e)) => vec![e],
+    };
     for (who, from, expect_full) in
         [(solution.as_str(), solution_dir.clone(), true), ("the stub", root.join(&lab.dir), false)]
     {
@@ -686,7 +697,7 @@ pub fn run(only: Option<&str>) -> Result<ExitCode, String> {
     }
 
     stages.run(
-        "grading proof: solutions graded as submissions earn every point, stubs none",
+        "grading proof: solutions earn every point, stubs none, handouts state the rubric",
         "grading proof",
         || labs.iter().flat_map(|l| grading_proof(&root, l)).collect(),
     );
