@@ -316,8 +316,8 @@ fn missed_entries(at_least: usize) -> Property<RaftKv> {
 fn nothing_commits_without_a_majority(from: Time, heal: Time) -> Property<RaftKv> {
     Property::new(
         "nothing commits without a majority",
-        "While every server is cut off from every other, no command proposed during that time is \
-         applied anywhere before the partition heals.",
+        "While no majority of the servers can talk to each other, no command proposed during that \
+         time is applied anywhere before the partition heals.",
         "a leader that commits on its own acknowledgement, or counts a follower twice; a \
          majority computed from the wrong cluster size.",
         move |run: &Run<RaftKv>| {
@@ -335,7 +335,7 @@ fn nothing_commits_without_a_majority(from: Time, heal: Time) -> Property<RaftKv
                             at,
                             format!(
                                 "{node} applied {command:?} at index {index}, proposed at {p}, \
-                                 while no two servers could talk"
+                                 while no majority could talk"
                             ),
                         );
                     }
@@ -499,6 +499,47 @@ fn appends(
     }
 }
 
+/// Evidence for `stale_replies_ignored`: n0 took the proposal as leader, and the late answer
+/// reached it afterwards.
+fn late_answer_reached_the_leader() -> Property<RaftKv> {
+    Property::new(
+        "n0 led when the late answer came",
+        "In the script, n0 leads term 21 with n1's vote, takes the command proposed at 2000ms as \
+         an entry of that term, and then gets n1's success answer of term 1.",
+        "n0 was not leading at 2000ms: see the election (n1 grants every vote and answers every \
+         AppendEntries, so n0 can win and keep leading).",
+        |run: &Run<RaftKv>| {
+            let accepted = run.trace.events.iter().find_map(|e| match &e.kind {
+                EventKind::Reply { node, response: Response::Proposed { .. }, .. }
+                    if *node == NodeId(0) =>
+                {
+                    Some(e.at)
+                }
+                _ => None,
+            });
+            let answered = run.trace.events.iter().any(|e| {
+                matches!(e.kind, EventKind::Deliver { msg } if {
+                    let m = run.trace.message(msg);
+                    m.to == NodeId(0) && matches!(m.msg, crate::Message::AppendEntriesReply { term: 1, .. })
+                }) && accepted.is_some_and(|t| t <= e.at)
+            });
+            match (accepted, answered) {
+                (Some(_), true) => Verdict::Holds,
+                (None, _) => Verdict::fails("n0 did not accept the proposal as leader"),
+                (Some(_), false) => {
+                    Verdict::fails("the late answer never reached n0 after it took the proposal")
+                }
+            }
+        },
+    )
+}
+
+/// The snapshot n2 sends in `snapshot_over_conflicting_log`: the state after b1-b3.
+fn snapshot_of_b1_to_b3() -> String {
+    let digest = ["b1", "b2", "b3"].iter().fold(0, |d, c| Recorder::chain(d, c));
+    Recorder::snapshot_text(3, digest)
+}
+
 /// Evidence for `leader_steps_down_on_reply_term`: a refusal of a higher term reached n0 after
 /// it had led.
 fn higher_refusal_reached_the_leader() -> Property<RaftKv> {
@@ -652,8 +693,9 @@ impl Expect {
     }
 }
 
-/// The property of `follower_answers_exactly`: n0's answers, in order, are `expected`.
-fn n0_answers_exactly(expected: Vec<Expect>) -> Property<RaftKv> {
+/// The property of the answer scripts: n0's answers, in order, are `expected`; `causes` are
+/// the mistakes that script is after.
+fn n0_answers_exactly(expected: Vec<Expect>, causes: &'static str) -> Property<RaftKv> {
     Property::new(
         "n0 answered every scripted message by the rules",
         "Each of n0's answers follows from its log and its term: an AppendEntries that matches \
@@ -661,9 +703,7 @@ fn n0_answers_exactly(expected: Vec<Expect>) -> Property<RaftKv> {
          first index, or, for a log too short, no term and the log's length + 1; a stale term is \
          refused with no term and index 0; a vote request of an older term is refused without \
          recording a vote, so the next candidate of n0's term gets its vote.",
-        "a conflict hint that names the conflicting index rather than the first of its term; \
-         the length of the log counted wrong; accepting an AppendEntries of an older term; \
-         recording the vote of a refused request.",
+        causes,
         move |run: &Run<RaftKv>| {
             let answers: Vec<(Time, &crate::Message)> = properties::sent(&run.trace)
                 .filter(|(_, from, _, m)| {
@@ -1001,6 +1041,25 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
+            faults: "{n0 n1} and {n2 n3} cannot talk from 1500ms until 3000ms",
+            faults_end: ms(3000),
+            draw: Box::new(move |_, _| {
+                let halves: [&[NodeId]; 2] = [&[NodeId(0), NodeId(1)], &[NodeId(2), NodeId(3)]];
+                vec![Fault::partition(ms(1500), Some(ms(3000)), &halves)]
+            }),
+            properties: vec![
+                evidence::partition_blocked(),
+                nothing_commits_without_a_majority(ms(1500), ms(3000)),
+            ],
+            ..spec(
+                "even_cluster_halves",
+                "A",
+                5,
+                "four servers split two and two: two of four is no majority, so neither half commits",
+                4,
+            )
+        },
+        Spec {
             faults: "the leader is cut off from everyone at 1500ms, until 3500ms, while proposals keep reaching it",
             faults_end: ms(3500),
             draw: Box::new(move |_, _| {
@@ -1158,6 +1217,53 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             )
         },
         Spec {
+            faults: "n1 (scripted) grants every vote and refuses every AppendEntries, in the request's term; at 1000ms it sends n0 an entry x1 as leader of term 20, then falls silent; at 2500ms it sends n0 a success answer of term 1 claiming index 2, as a late answer from an earlier leadership would look; n2 (scripted) is silent",
+            faults_end: ms(2500),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(1000), NodeId(0), one_entry(20, "x1", 0)),
+                        (
+                            ms(2500),
+                            NodeId(0),
+                            crate::Message::AppendEntriesReply {
+                                term: 1,
+                                success: true,
+                                match_index: 2,
+                                conflict_term: None,
+                                conflict_index: 0,
+                            },
+                        ),
+                    ],
+                    grants_votes: true,
+                    refuses_appends: true,
+                    refusal_term_above: 0,
+                }),
+                Some(ScriptedPeer::default()),
+            ]),
+            load: Load::ProposalAt(ms(2000)),
+            properties: vec![
+                late_answer_reached_the_leader(),
+                n0_applied_exactly(
+                    "a leader counts only answers of its own term",
+                    "No follower ever holds n0's entries: n1 refuses them all and n2 is silent. \
+                     So n0 commits nothing, and the late success answer of term 1, which says \
+                     nothing about n0's log of term 21, must not count.",
+                    "a leader that acts on AppendEntries answers of an earlier term, and takes \
+                     their match_index as a follower's progress in this one.",
+                    &[],
+                ),
+            ],
+            ..spec(
+                "stale_replies_ignored",
+                "A",
+                5,
+                "a leader ignores a late success answer of an earlier term (scripted)",
+                3,
+            )
+        },
+        Spec {
             faults: "n1 and n2 are scripted, 20ms apart: n1 (term 1) sends a1 a2; n2 (term 2) sends b3-b6; n1 (term 3) sends a heartbeat after index 6 of term 3, then after index 9; n2 asks for a vote in term 2 and heartbeats in term 2; n1 asks for a vote in term 3, then sends c3 after a2 with leader_commit 3",
             faults_end: ms(150),
             cast: Cast::Scripted(vec![
@@ -1187,16 +1293,21 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             ]),
             load: Load::Silent,
             properties: vec![
-                n0_answers_exactly(vec![
-                    Expect::Appended { term: 1, match_index: 2 },
-                    Expect::Appended { term: 2, match_index: 6 },
-                    Expect::Refused { term: 3, conflict_term: Some(2), conflict_index: 3 },
-                    Expect::Refused { term: 3, conflict_term: None, conflict_index: 7 },
-                    Expect::Vote { term: 3, granted: false },
-                    Expect::Refused { term: 3, conflict_term: None, conflict_index: 0 },
-                    Expect::Vote { term: 3, granted: true },
-                    Expect::Appended { term: 3, match_index: 3 },
-                ]),
+                n0_answers_exactly(
+                    vec![
+                        Expect::Appended { term: 1, match_index: 2 },
+                        Expect::Appended { term: 2, match_index: 6 },
+                        Expect::Refused { term: 3, conflict_term: Some(2), conflict_index: 3 },
+                        Expect::Refused { term: 3, conflict_term: None, conflict_index: 7 },
+                        Expect::Vote { term: 3, granted: false },
+                        Expect::Refused { term: 3, conflict_term: None, conflict_index: 0 },
+                        Expect::Vote { term: 3, granted: true },
+                        Expect::Appended { term: 3, match_index: 3 },
+                    ],
+                    "a conflict hint that names the conflicting index rather than the first of its \
+                    term; the length of the log counted wrong; accepting an AppendEntries of an \
+                    older term; recording the vote of a refused request.",
+                ),
                 n0_applied_exactly(
                     "n0 applied a1, a2, c3",
                     "The leader of term 3 commits a1, a2 and c3, which replaced b3-b6.",
@@ -1595,6 +1706,79 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 "C",
                 5,
                 "servers restart from their snapshots and logs after the whole cluster crashes",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted leader of term 20) sends n0 a1-a6 at 100ms; n2 (scripted leader of term 30, whose log is b1, b2, ...) sends n0 its snapshot of b1-b3 at 200ms and b4 at 220ms; n0 crashes at 300ms and restarts at 350ms; n2 sends a heartbeat after index 6 at 400ms and b5 at 420ms; n0 crashes at 450ms and restarts at 500ms; n2 sends a heartbeat after index 6 at 600ms",
+            faults_end: ms(600),
+            draw: Box::new(move |_, _| {
+                vec![
+                    Fault::Crash { node: NodeId(0), at: ms(300) },
+                    Fault::Restart { node: NodeId(0), at: ms(350) },
+                    Fault::Crash { node: NodeId(0), at: ms(450) },
+                    Fault::Restart { node: NodeId(0), at: ms(500) },
+                ]
+            }),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![(ms(100), NodeId(0), entries_from_1(20, &OLD_SUFFIX, 0))],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (
+                            ms(200),
+                            NodeId(0),
+                            crate::Message::InstallSnapshot {
+                                term: 30,
+                                last_included_index: 3,
+                                last_included_term: 30,
+                                data: snapshot_of_b1_to_b3(),
+                            },
+                        ),
+                        (ms(220), NodeId(0), appends(30, 3, 30, &[(30, "b4")], 4)),
+                        (ms(400), NodeId(0), appends(30, 6, 30, &[], 4)),
+                        (ms(420), NodeId(0), appends(30, 4, 30, &[(30, "b5")], 5)),
+                        (ms(600), NodeId(0), appends(30, 6, 30, &[], 5)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![
+                evidence::delivered_after_restart(
+                    "n0 was asked about index 6 after a restart",
+                    "After n0 restarts, n2 sends it heartbeats that name index 6, an index n0 \
+                     held (a6) before the snapshot replaced its log.",
+                    NodeId(0),
+                    |m| {
+                        m.from == NodeId(2)
+                            && matches!(
+                                m.msg,
+                                crate::Message::AppendEntries { prev_log_index: 6, .. }
+                            )
+                    },
+                ),
+                n0_answers_exactly(
+                    vec![
+                        Expect::Appended { term: 20, match_index: 6 },
+                        Expect::Appended { term: 30, match_index: 4 },
+                        Expect::Refused { term: 30, conflict_term: None, conflict_index: 5 },
+                        Expect::Appended { term: 30, match_index: 5 },
+                        Expect::Refused { term: 30, conflict_term: None, conflict_index: 6 },
+                    ],
+                    "installing a snapshot that conflicts with the log but deleting only part of \
+                    the log from storage: after a restart the old entries a5 and a6 load again \
+                    behind the snapshot.",
+                ),
+            ],
+            ..spec(
+                "snapshot_over_conflicting_log",
+                "C",
+                5,
+                "a snapshot that conflicts with the log replaces all of it, in storage too, so no old entry comes back after a restart (scripted)",
                 3,
             )
         },
