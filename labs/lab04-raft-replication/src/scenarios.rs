@@ -346,6 +346,37 @@ fn nothing_commits_without_a_majority(from: Time, heal: Time) -> Property<RaftKv
     )
 }
 
+/// A majority that can talk keeps committing: some command proposed while the fault lasts is
+/// applied before it ends.
+fn commits_go_on_with_a_majority(from: Time, heal: Time) -> Property<RaftKv> {
+    Property::new(
+        "commits go on while a majority can talk",
+        "The leader and the other follower are a majority, and the leader is not cut off: some \
+         command proposed after the cut is applied before it heals.",
+        "a leader that counts only its followers, not itself, and so waits for every follower \
+         of a three-server cluster; a majority computed from the wrong cluster size.",
+        move |run: &Run<RaftKv>| {
+            let mut proposed_at = std::collections::BTreeMap::new();
+            for e in &run.trace.events {
+                if let EventKind::Request { request: Request::Propose(c), .. } = &e.kind {
+                    proposed_at.entry(c.as_str()).or_insert(e.at);
+                }
+            }
+            let committed = properties::applied(&run.trace).into_iter().any(|(at, _, _, event)| {
+                matches!(event, Event::Applied { command, .. }
+                    if at < heal && proposed_at.get(command.as_str()).is_some_and(|&p| p >= from))
+            });
+            if committed {
+                Verdict::Holds
+            } else {
+                Verdict::fails(format!(
+                    "no command proposed after {from} was applied before the cut healed at {heal}"
+                ))
+            }
+        },
+    )
+}
+
 /// Evidence that the isolated old leader accepted proposals that were later overwritten.
 fn old_leader_entries_overwritten() -> Property<RaftKv> {
     Property::new(
@@ -981,7 +1012,10 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
             draw: Box::new(move |_, _| {
                 vec![Fault::IsolatePicked { at: ms(1500), heal: Some(ms(3500)) }]
             }),
-            properties: vec![evidence::partition_blocked()],
+            properties: vec![
+                evidence::partition_blocked(),
+                commits_go_on_with_a_majority(ms(1500), ms(3500)),
+            ],
             picker: Some(follower_picker()),
             ..spec(
                 "follower_failure",
