@@ -449,6 +449,7 @@ macro_rules! grading_tests {
             snapshot_install_after_crash,
             snapshot_restart_every_node,
             snapshot_over_conflicting_log,
+            backs_up_past_the_snapshot,
             snapshot_churn_unreliable,
             kv_basic,
             kv_leader_partitioned,

@@ -505,6 +505,9 @@ fn entries_from_1(
     }
 }
 
+/// The entries n1 gives n0 in `backs_up_past_the_snapshot`: one snapshot's worth.
+const FIRST_TEN: [&str; 10] = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10"];
+
 /// The entries n1 gives n0 in `commit_capped_at_verified`: a1-a3 are also the next leader's,
 /// a4-a6 never commit.
 const OLD_SUFFIX: [&str; 6] = ["a1", "a2", "a3", "a4", "a5", "a6"];
@@ -559,6 +562,89 @@ fn late_answer_reached_the_leader() -> Property<RaftKv> {
                 (None, _) => Verdict::fails("n0 did not accept the proposal as leader"),
                 (Some(_), false) => {
                     Verdict::fails("the late answer never reached n0 after it took the proposal")
+                }
+            }
+        },
+    )
+}
+
+/// Evidence for `backs_up_past_the_snapshot`: n0 applied entries 1-10, so the service asked it
+/// to compact them, before the election.
+fn first_ten_applied() -> Property<RaftKv> {
+    Property::new(
+        "n0 applied entries 1-10 and was asked to snapshot them",
+        "In the script n1 commits entries 1-10 at 100ms; n0 applies them, and the service asks \
+         for a snapshot at 10 (one every 10 entries), long before n0 can lead.",
+        "n0 did not apply what n1 committed: see the answer and apply rules.",
+        |run: &Run<RaftKv>| {
+            let applied = properties::applied(&run.trace).iter().any(|(at, node, _, e)| {
+                *node == NodeId(0)
+                    && *at < Time::from_millis(150)
+                    && matches!(e, Event::Applied { index: 10, .. })
+            });
+            if applied {
+                Verdict::Holds
+            } else {
+                Verdict::fails("n0 had not applied index 10 by 150ms")
+            }
+        },
+    )
+}
+
+/// The property of `backs_up_past_the_snapshot`: after n2's first refusal, which names term 2,
+/// n0's next message to n2 is an AppendEntries after index 13, its last entry of term 2.
+fn backs_up_by_the_hint() -> Property<RaftKv> {
+    Property::new(
+        "the leader backs up by the follower's hint",
+        "A refusal that names a term the leader holds sends the leader to one past its own last \
+         entry of that term: n0 holds term 2 at 11-13 (after its snapshot of 1-10), so after n2's \
+         refusal naming term 2 its next message to n2 is an AppendEntries with prev_log_index 13 \
+         and prev_log_term 2.",
+        "the position of the last entry of the term counted from the wrong base once the log is \
+         compacted (the index in the log's vector, not in the log); backing up to conflict_index \
+         although the leader holds the term; stepping back one entry.",
+        |run: &Run<RaftKv>| {
+            let refused = run.trace.events.iter().find_map(|e| match e.kind {
+                EventKind::Deliver { msg } => {
+                    let m = run.trace.message(msg);
+                    (m.from == NodeId(2)
+                        && m.to == NodeId(0)
+                        && matches!(
+                            m.msg,
+                            crate::Message::AppendEntriesReply { success: false, .. }
+                        ))
+                    .then_some(e.at)
+                }
+                _ => None,
+            });
+            let Some(refused) = refused else {
+                return Verdict::fails("n2 never refused an AppendEntries of n0's");
+            };
+            let next = properties::sent(&run.trace).find(|(at, from, to, m)| {
+                *at >= refused
+                    && *from == NodeId(0)
+                    && *to == NodeId(2)
+                    && matches!(
+                        m,
+                        crate::Message::AppendEntries { .. }
+                            | crate::Message::InstallSnapshot { .. }
+                    )
+            });
+            match next {
+                Some((
+                    _,
+                    _,
+                    _,
+                    crate::Message::AppendEntries { prev_log_index: 13, prev_log_term: 2, .. },
+                )) => Verdict::Holds,
+                Some((at, _, _, m)) => Verdict::fails_at(
+                    at,
+                    format!(
+                        "after n2's refusal at {refused}, n0 sent n2 {m:?}; the rule gives an AppendEntries after index 13 of term 2"
+                    ),
+                ),
+                None => {
+                    Verdict::fails(format!("n0 sent n2 nothing after its refusal at {refused}"))
                 }
             }
         },
@@ -1273,6 +1359,7 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                     grants_votes: true,
                     refuses_appends: true,
                     refusal_term_above: 0,
+                    refusal_hint: None,
                 }),
                 Some(ScriptedPeer::default()),
             ]),
@@ -1813,6 +1900,40 @@ pub fn all<N: Consensus, S: KvServer, C: KvClerk>(timing: Timing) -> Vec<Arc<Sce
                 "C",
                 5,
                 "a snapshot that conflicts with the log replaces all of it, in storage too, so no old entry comes back after a restart (scripted)",
+                3,
+            )
+        },
+        Spec {
+            faults: "n1 (scripted) leads terms 1 to 3 in turn: at 100ms it gives n0 entries 1-10 of term 1, committed (n0 snapshots them); at 150ms entries 11-13 of term 2; at 200ms entry 14 of term 3; then falls silent. n2 (scripted) grants every vote and refuses every AppendEntries naming term 2 from index 11",
+            faults_end: ms(200),
+            cast: Cast::Scripted(vec![
+                None,
+                Some(ScriptedPeer {
+                    sends: vec![
+                        (ms(100), NodeId(0), entries_from_1(1, &FIRST_TEN, 10)),
+                        (
+                            ms(150),
+                            NodeId(0),
+                            appends(2, 10, 1, &[(2, "a11"), (2, "a12"), (2, "a13")], 10),
+                        ),
+                        (ms(200), NodeId(0), appends(3, 13, 2, &[(3, "a14")], 10)),
+                    ],
+                    ..ScriptedPeer::default()
+                }),
+                Some(ScriptedPeer {
+                    grants_votes: true,
+                    refuses_appends: true,
+                    refusal_hint: Some((Some(2), 11)),
+                    ..ScriptedPeer::default()
+                }),
+            ]),
+            load: Load::Silent,
+            properties: vec![first_ten_applied(), backs_up_by_the_hint()],
+            ..spec(
+                "backs_up_past_the_snapshot",
+                "C",
+                5,
+                "a leader whose log is compacted backs up by a refusal's conflict term to one past its own last entry of that term (scripted)",
                 3,
             )
         },

@@ -17,6 +17,9 @@ pub struct ScriptedPeer {
     pub refuses_appends: bool,
     /// How far above the request's term its refusals are (0: in the request's term).
     pub refusal_term_above: crate::Term,
+    /// The (conflict_term, conflict_index) its refusals name; `None`: those of an empty log,
+    /// (None, 1).
+    pub refusal_hint: Option<(Option<crate::Term>, crate::Index)>,
 }
 
 impl Process<RaftKv> for ScriptedPeer {
@@ -44,8 +47,8 @@ impl Process<RaftKv> for ScriptedPeer {
                     term: term + self.refusal_term_above,
                     success: false,
                     match_index: 0,
-                    conflict_term: None,
-                    conflict_index: 1,
+                    conflict_term: self.refusal_hint.and_then(|(t, _)| t),
+                    conflict_index: self.refusal_hint.map_or(1, |(_, i)| i),
                 }
             }
             _ => return,
