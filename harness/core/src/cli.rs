@@ -1,10 +1,11 @@
 //! The lab command line, the same for every lab and solution package:
-//! `cargo run -p labNN -- list | run | trace`.
+//! `cargo run -p labNN -- list | run | trace | search`.
 
 use crate::NodeId;
 use crate::lab::Lab;
 use crate::report::Report;
 use crate::scenario::Graded;
+use crate::search::Strategy;
 use crate::time::Time;
 use crate::trace::{Filter, Format, View};
 use std::io::Write;
@@ -23,7 +24,13 @@ usage:
         [--node nK] [--from TIME] [--to TIME] [--around-violation]
                                              one run's trace: every event as text or JSON
                                              lines, or a space-time diagram (html, needs
-                                             --out); TIME is like 1.5s, 250ms or 900us";
+                                             --out); TIME is like 1.5s, 250ms or 900us
+                                             (a search scenario needs no --seed: its trace is
+                                             the shortest schedule that breaks a property)
+  search SCENARIO [--depth D] [--bfs | --dfs]
+                                             explore every interleaving of a search scenario
+                                             (to depth D, breadth or depth first); exit 1 on a
+                                             violation, with its schedule";
 
 /// One scenario as `list --json` describes it: what tools (the course's grader and bug proof)
 /// need to know without running it.
@@ -90,6 +97,9 @@ struct Flags {
     out: Option<PathBuf>,
     filter: Filter,
     around_violation: bool,
+    depth: Option<u64>,
+    bfs: bool,
+    dfs: bool,
 }
 
 impl Flags {
@@ -106,6 +116,9 @@ impl Flags {
             ("--from", self.filter.from.is_some()),
             ("--to", self.filter.to.is_some()),
             ("--around-violation", self.around_violation),
+            ("--depth", self.depth.is_some()),
+            ("--bfs", self.bfs),
+            ("--dfs", self.dfs),
         ];
         let allowed: &[&str] = match command {
             "list" => &["--json"],
@@ -113,6 +126,7 @@ impl Flags {
             "trace" => {
                 &["--seed", "--format", "--out", "--node", "--from", "--to", "--around-violation"]
             }
+            "search" => &["--depth", "--bfs", "--dfs"],
             _ => &[],
         };
         match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
@@ -129,8 +143,8 @@ impl Flags {
 }
 
 /// The commands and options, for naming the closest one to a mistyped word.
-const COMMANDS: [&str; 3] = ["list", "run", "trace"];
-const OPTIONS: [&str; 10] = [
+const COMMANDS: [&str; 4] = ["list", "run", "trace", "search"];
+const OPTIONS: [&str; 13] = [
     "--seed",
     "--seeds",
     "--all",
@@ -141,6 +155,9 @@ const OPTIONS: [&str; 10] = [
     "--from",
     "--to",
     "--around-violation",
+    "--depth",
+    "--bfs",
+    "--dfs",
 ];
 
 /// The candidate nearest to `word` in edit distance, if it is near enough to be a typo (at most
@@ -213,6 +230,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
         out: None,
         filter: Filter::default(),
         around_violation: false,
+        depth: None,
+        bfs: false,
+        dfs: false,
     };
     let mut args = args.peekable();
     while let Some(a) = args.next() {
@@ -243,6 +263,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
             "--from" => f.filter.from = Some(parse_time("--from", args.next())?),
             "--to" => f.filter.to = Some(parse_time("--to", args.next())?),
             "--around-violation" => f.around_violation = true,
+            "--depth" => f.depth = Some(parse_number("--depth", args.next())?),
+            "--bfs" => f.bfs = true,
+            "--dfs" => f.dfs = true,
             s if s.starts_with('-') => {
                 return Err(usage(match closest(s, &OPTIONS) {
                     Some(near) => format!("unknown option {s:?}; the nearest is {near}"),
@@ -254,6 +277,9 @@ fn parse_flags(args: impl Iterator<Item = String>) -> Result<Flags, Usage> {
     }
     if f.seed.is_some() && f.seeds.is_some() {
         return Err(usage("give either --seed N (one seed) or --seeds K (seeds 1..=K), not both"));
+    }
+    if f.bfs && f.dfs {
+        return Err(usage("give either --bfs (breadth first) or --dfs (depth first), not both"));
     }
     Ok(f)
 }
@@ -302,7 +328,7 @@ impl Lab {
     fn command(&self, args: Vec<String>, out: &mut impl Write) -> Result<ExitCode, Usage> {
         let mut args = args.into_iter();
         let command =
-            args.next().ok_or_else(|| usage("a command is needed: list, run or trace"))?;
+            args.next().ok_or_else(|| usage("a command is needed: list, run, trace or search"))?;
         let f = parse_flags(args)?;
         f.only_for(&command)?;
         let io = write_error;
@@ -364,9 +390,12 @@ impl Lab {
                 })
             }
             "trace" => self.trace(f, out),
+            "search" => self.search(f, out),
             other => Err(usage(match closest(other, &COMMANDS) {
                 Some(near) => format!("unknown command {other:?}; the nearest is {near}"),
-                None => format!("unknown command {other:?}; the commands are list, run and trace"),
+                None => format!(
+                    "unknown command {other:?}; the commands are list, run, trace and search"
+                ),
             })),
         }
     }
@@ -374,7 +403,11 @@ impl Lab {
     /// `trace`: one run, filtered, as text, JSON lines or a diagram.
     fn trace(&self, f: Flags, out: &mut impl Write) -> Result<ExitCode, Usage> {
         let scenario = self.one_scenario(&f, "trace")?;
-        let seed = f.seed.ok_or_else(|| usage("trace needs --seed N"))?;
+        let seed = match f.seed {
+            Some(seed) => seed,
+            None if scenario.is_search() => 1,
+            None => return Err(usage("trace needs --seed N")),
+        };
         let format = f.format.as_deref().unwrap_or("text");
         if format != "html" && f.out.is_some() {
             return Err(usage(
@@ -416,6 +449,28 @@ impl Lab {
             }
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// `search`: explores a search scenario and prints its figures and any violation.
+    fn search(&self, f: Flags, out: &mut impl Write) -> Result<ExitCode, Usage> {
+        let scenario = self.one_scenario(&f, "search")?;
+        let strategy = if f.dfs { Strategy::DepthFirst } else { Strategy::BreadthFirst };
+        let depth = f.depth.map(|d| u32::try_from(d).unwrap_or(u32::MAX));
+        let searchable: Vec<&str> =
+            self.scenarios.iter().filter(|s| s.is_search()).map(|s| s.name()).collect();
+        let printed = scenario.search(depth, strategy).ok_or_else(|| {
+            usage(format!(
+                "{} is a scenario of random runs, not a search; {}",
+                scenario.name(),
+                if searchable.is_empty() {
+                    format!("{} has no search scenarios", self.id)
+                } else {
+                    format!("the search scenarios are: {}", searchable.join(", "))
+                }
+            ))
+        })?;
+        out.write_all(printed.text.as_bytes()).map_err(write_error)?;
+        Ok(if printed.violated { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
 
     /// The lab binary's `main`: parses the arguments and runs the command.

@@ -77,7 +77,18 @@ impl Lab {
             out.push_str(&format!("\nFAIL  {}\n", p.name));
             out.push_str(&format!("  what it means:  {}\n", p.definition));
             out.push_str(&format!("  common causes:  {}\n", p.causes));
-            if let Some(f) = &p.failure {
+            let search = self.scenario(report.scenario).is_some_and(|s| s.is_search());
+            if let (Some(f), true) = (&p.failure, search) {
+                out.push_str(&format!("  evidence:       {}\n", f.evidence));
+                out.push_str(&format!(
+                    "  search it:      cargo run -p {} -- search {}\n",
+                    self.package, report.scenario
+                ));
+                out.push_str(&format!(
+                    "  draw it:        cargo run -p {} -- trace {} --format html --out {}.html\n",
+                    self.package, report.scenario, report.scenario
+                ));
+            } else if let Some(f) = &p.failure {
                 let at = f.at.map(|t| format!(" (at {t})")).unwrap_or_default();
                 out.push_str(&format!("  first failing seed: {}{at}\n", f.seed));
                 out.push_str(&format!("  evidence:       {}\n", f.evidence));
@@ -94,16 +105,14 @@ impl Lab {
                      --out {}-{}.html --around-violation\n",
                     self.package, report.scenario, f.seed, report.scenario, f.seed
                 ));
-                if p.name == RUN_COMPLETES {
-                    if let Some(file) =
-                        self.student_files.iter().find(|f2| f.evidence.contains(*f2))
-                    {
-                        let todo = f.evidence.contains("not yet implemented");
-                        out.push_str(&format!(
-                            "  this is in {file}, your code{}\n",
-                            if todo { ": replace the todo! there" } else { "" }
-                        ));
-                    }
+            }
+            if let Some(f) = p.failure.as_ref().filter(|_| p.name == RUN_COMPLETES) {
+                if let Some(file) = self.student_files.iter().find(|f2| f.evidence.contains(*f2)) {
+                    let todo = f.evidence.contains("not yet implemented");
+                    out.push_str(&format!(
+                        "  this is in {file}, your code{}\n",
+                        if todo { ": replace the todo! there" } else { "" }
+                    ));
                 }
             }
         }

@@ -21,6 +21,7 @@ pub mod panics;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod search;
 pub mod services;
 pub mod sim;
 pub mod storage;

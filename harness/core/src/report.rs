@@ -52,7 +52,7 @@ pub struct PropertyResult {
 }
 
 impl PropertyResult {
-    fn new(name: &'static str, definition: &'static str, causes: &'static str) -> Self {
+    pub(crate) fn new(name: &'static str, definition: &'static str, causes: &'static str) -> Self {
         PropertyResult {
             name,
             definition,

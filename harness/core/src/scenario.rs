@@ -310,6 +310,20 @@ pub trait Graded: Send + Sync {
     /// One seed's trace, filtered, as text, JSON lines or an HTML diagram; `around_violation`
     /// narrows the filter to the first violated property, if there is one.
     fn render_trace(&self, title: &str, seed: u64, view: &crate::trace::View) -> Rendered;
+    /// Whether this is a search scenario (one exploration, no seeds).
+    fn is_search(&self) -> bool {
+        false
+    }
+    /// For a search scenario: explores it (to `depth` steps, or its own bound) and returns what
+    /// the `search` command prints. `None` for a scenario of random runs.
+    fn search(
+        &self,
+        depth: Option<u32>,
+        strategy: crate::search::Strategy,
+    ) -> Option<crate::search::Printed> {
+        let _ = (depth, strategy);
+        None
+    }
 }
 
 /// A rendered trace, and a note for the reader (such as "no property fails").

@@ -253,7 +253,7 @@ impl fmt::Display for Abort {
 }
 
 /// The result of one run: its trace, and whether it ran to its end.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Run<P: Protocol> {
     /// The seed.
     pub seed: u64,
@@ -276,6 +276,21 @@ pub struct Run<P: Protocol> {
 }
 
 impl<P: Protocol> Run<P> {
+    /// A run that has not started: `nodes` perfect clocks, empty storage, an empty trace. The
+    /// search mode grows one of these along each path it explores.
+    pub(crate) fn empty(seed: u64, nodes: usize) -> Run<P> {
+        Run {
+            seed,
+            nodes,
+            end: Time::ZERO,
+            trace: Trace::default(),
+            aborted: None,
+            storage: vec![Storage::new(); nodes],
+            clocks: vec![Clock::PERFECT; nodes],
+            clock_steps: Vec::new(),
+        }
+    }
+
     /// What `node`'s monotonic clock read at virtual time `at` (the clock timers run on).
     pub fn monotonic_clock(&self, node: NodeId, at: Time) -> Time {
         self.clocks[node.index()].monotonic(at)
@@ -361,7 +376,7 @@ impl Ord for Scheduled {
 }
 
 /// Which handler to call.
-enum Call<P: Protocol> {
+pub(crate) enum Call<P: Protocol> {
     Start,
     Message(NodeId, P::Msg),
     Timer(P::Timer),
@@ -369,7 +384,17 @@ enum Call<P: Protocol> {
 }
 
 impl<P: Protocol> Call<P> {
-    fn name(&self) -> &'static str {
+    /// Calls the handler on `process`; the one place a runtime turns an event into a call.
+    pub(crate) fn invoke<N: Process<P> + ?Sized>(self, process: &mut N, ctx: &mut Ctx<'_, P>) {
+        match self {
+            Call::Start => process.on_start(ctx),
+            Call::Message(from, msg) => process.on_message(ctx, from, msg),
+            Call::Timer(timer) => process.on_timer(ctx, timer),
+            Call::Request(id, request) => process.on_request(ctx, id, request),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Call::Start => "on_start",
             Call::Message(..) => "on_message",
@@ -837,12 +862,7 @@ impl<P: Protocol> Simulation<P> {
         let process = process.as_mut().expect("handlers run only on nodes that are up");
         let outcome = {
             let mut ctx = Ctx::new(node, local_now, wall, rng, storage, &mut effects, next_timer);
-            panics::catch(|| match call {
-                Call::Start => process.on_start(&mut ctx),
-                Call::Message(from, msg) => process.on_message(&mut ctx, from, msg),
-                Call::Timer(timer) => process.on_timer(&mut ctx, timer),
-                Call::Request(id, request) => process.on_request(&mut ctx, id, request),
-            })
+            panics::catch(|| call.invoke(process.as_mut(), &mut ctx))
         };
         if let Err(caught) = outcome {
             self.panicked(node, handler, caught);

@@ -88,6 +88,15 @@ impl Storage {
     }
 }
 
+/// What a node's storage holds, durable or not (the search mode tells states apart by it): the
+/// current contents and the writes a crash would roll back.
+impl std::hash::Hash for Storage {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.current.hash(state);
+        self.undo.hash(state);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use harness::{Duration, NodeId, Process, Protocol};
 use serde::{Deserialize, Serialize};
 
 /// What a link sends over the network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Packet {
     /// The `seq`-th message from this sender to this receiver, counting from 0.
     Data {
@@ -35,7 +35,7 @@ pub enum Packet {
 
 /// The one timer the contract fixes: retransmit message `seq` to `to` if it is still
 /// unacknowledged.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Retransmit {
     /// The receiver.
     pub to: NodeId,
@@ -44,7 +44,7 @@ pub struct Retransmit {
 }
 
 /// The application asks the link to send a message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SendRequest {
     /// The receiver.
     pub to: NodeId,
@@ -54,7 +54,7 @@ pub struct SendRequest {
 }
 
 /// The link hands a message to the application at the receiver.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Delivery {
     /// Who sent it.
     pub from: NodeId,
@@ -76,7 +76,7 @@ impl Protocol for Links {
 
 /// The timing contract. The harness picks the value and passes it to [`ReliableLink::new`]; a
 /// correct link passes every scenario with any value in [`Timing::RETRANSMIT_RANGE`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Timing {
     /// How long a sender waits for an acknowledgement before sending a message again, and
     /// again after each retransmission.
@@ -112,7 +112,10 @@ impl Timing {
 /// - `on_start`: the node started or restarted; its storage holds what it synced before.
 ///
 /// A delivery is `ctx.output(Delivery { from, payload })`.
-pub trait ReliableLink: Process<Links> + 'static {
+///
+/// `Clone` and `Hash` let the search scenario copy a node and tell its states apart: derive them
+/// (`#[derive(Clone, Debug, Hash)]`) on `Link` and on every type it holds.
+pub trait ReliableLink: Process<Links> + Clone + std::hash::Hash + 'static {
     /// A fresh node (at the start, and after every restart).
     fn new(me: NodeId, timing: Timing) -> Self;
 }
@@ -126,7 +129,7 @@ pub fn lab<N: ReliableLink>(package: &'static str) -> harness::Lab {
         package,
         student_files: &["labs/lab00-links/src/link.rs"],
         snapshots: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-        scenarios: harness::lab::graded(scenarios::all::<N>(Timing::from_env())),
+        scenarios: scenarios::registry::<N>(Timing::from_env()),
         prerequisite: None,
     }
 }
@@ -147,6 +150,7 @@ macro_rules! grading_tests {
             acks_cut_off,
             receiver_crash,
             burst,
+            every_interleaving,
         );
     };
 }

@@ -16,13 +16,14 @@
 //! - `on_start`: runs at the start and after a restart, with a fresh `Link`: what you saved
 //!   is all it remembers (read it back here, or when you first need it).
 //!
-//! Replace each `todo!()` below. Add any fields you need to `Link`.
+//! Replace each `todo!()` below. Add any fields you need to `Link`, and keep its `derive`: the
+//! search scenario copies nodes and hashes their state (see `ReliableLink` in `src/lib.rs`).
 
 use crate::{Links, ReliableLink, Retransmit, SendRequest, Timing};
 use harness::{Ctx, NodeId, Process, RequestId};
 
 /// One node's end of all its links.
-#[derive(Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Link {}
 
 impl ReliableLink for Link {

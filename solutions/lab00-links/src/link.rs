@@ -13,7 +13,7 @@ use harness::{Ctx, NodeId, Process, RequestId, TimerId};
 use std::collections::BTreeMap;
 
 /// The sender's side of one link.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Outgoing {
     /// The sequence number of the next new message.
     next_seq: u64,
@@ -22,7 +22,7 @@ struct Outgoing {
 }
 
 /// The receiver's side of one link.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Incoming {
     /// Every message with a smaller sequence number has been delivered (and this is durable).
     next: u64,
@@ -31,7 +31,7 @@ struct Incoming {
 }
 
 /// One node's end of all its links.
-#[derive(Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Link {
     timing: Timing,
     outgoing: BTreeMap<NodeId, Outgoing>,

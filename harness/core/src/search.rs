@@ -1,0 +1,811 @@
+//! Search mode: every interleaving of a small configuration, and the shortest failing schedule.
+//!
+//! Random seeds sample the schedules of a run; a bug that needs one rare interleaving can hide
+//! from thousands of them. The search explores them all, up to a depth, in the style of model
+//! checkers such as DSLabs' and stateright's: from the initial state, each *step* is one choice
+//!
+//! - deliver a message in flight (to a node that is down, the message is dropped),
+//! - drop or duplicate a message in flight (within the scenario's fault budget),
+//! - fire a node's next timer (the one due first on its clock),
+//! - hand the next client request of the scenario's list to its node,
+//! - crash a node (within the budget; its unsynced writes are lost) or restart a crashed one,
+//!
+//! and the same node code runs for each step, with the same [`Ctx`] as in the simulator.
+//! Breadth first, the first violation found has the shortest schedule that shows it.
+//!
+//! **Time.** Messages take no time, and a timer fires at its due time or later: firing it moves
+//! the clock to its due time if that is ahead. So every message delay and every late timer is
+//! possible, and clocks are perfect. Properties about timing bounds (leases, detection times)
+//! do not belong in a search.
+//!
+//! **States.** Two paths that reach the same state continue alike, so a state is explored once.
+//! A state is told apart by a hash of each node's process (which therefore derives `Hash` and
+//! `Clone`: [`SearchProcess`]), storage, random generator and timers, the messages in flight (as
+//! a multiset), the budgets left, the time, and everything observed so far (outputs, requests,
+//! replies: the history that properties judge). No symmetry between nodes is assumed: nodes of
+//! one lab differ by id, and properties name them.
+//!
+//! **Properties.** The scenario's safety properties, checked on the trace of the path to every
+//! new state (the same checks random runs use). Liveness is out of scope: a search explores
+//! prefixes, and in a prefix nothing has yet had to happen.
+
+use crate::clock::Clock;
+use crate::node::{Ctx, Effect, NodeId, Process, Protocol, RequestId, TimerId};
+use crate::panics;
+use crate::report::{Failure, PropertyResult, Report};
+use crate::rng::{Purpose, Rng};
+use crate::scenario::{Graded, Property, RUN_COMPLETES, Rendered, Verdict};
+use crate::sim::{Abort, Call, Run};
+use crate::time::Time;
+use crate::trace::{DropReason, Envelope, EventKind, MsgId, Panicked};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+/// A protocol whose wire types can be told apart by hashing (and whose requests a scenario can
+/// share between threads).
+pub trait SearchProtocol:
+    Protocol<Msg: Hash, Timer: Hash, Request: Hash + Sync, Response: Hash, Output: Hash>
+{
+}
+
+impl<P> SearchProtocol for P where
+    P: Protocol<Msg: Hash, Timer: Hash, Request: Hash + Sync, Response: Hash, Output: Hash>
+{
+}
+
+/// A process the search can copy (to explore two branches from one state) and hash (to explore
+/// each state once). Any `Process` that derives `Clone` and `Hash` is one.
+pub trait SearchProcess<P: Protocol>: Process<P> {
+    /// A copy, for another branch.
+    fn clone_process(&self) -> Box<dyn SearchProcess<P>>;
+    /// Feeds the process's whole state to `state`.
+    fn hash_process(&self, state: &mut dyn Hasher);
+}
+
+impl<P: Protocol, T: Process<P> + Clone + Hash + 'static> SearchProcess<P> for T {
+    fn clone_process(&self) -> Box<dyn SearchProcess<P>> {
+        Box::new(self.clone())
+    }
+
+    fn hash_process(&self, mut state: &mut dyn Hasher) {
+        self.hash(&mut state);
+    }
+}
+
+/// Builds the process for a node id, at the start and at every restart.
+pub type SearchFactory<P> = Arc<dyn Fn(NodeId) -> Box<dyn SearchProcess<P>> + Send + Sync>;
+
+/// How far a search goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most steps on one path.
+    pub depth: u32,
+    /// The most crashes on one path.
+    pub crashes: u32,
+    /// The most messages dropped on one path.
+    pub drops: u32,
+    /// The most messages duplicated on one path.
+    pub duplicates: u32,
+    /// The most distinct states before the search gives up (a safety net against a state that
+    /// never repeats).
+    pub max_states: u64,
+}
+
+/// The order states are explored in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Level by level: the first violation found has the shortest schedule.
+    BreadthFirst,
+    /// One path to the depth bound, then the next: less memory, longer counterexamples.
+    DepthFirst,
+}
+
+/// A graded search: a small cluster, a list of client requests, a fault budget, and the safety
+/// properties every reachable state must satisfy.
+pub struct SearchScenario<P: SearchProtocol> {
+    /// Its name: the test's name and the CLI's argument.
+    pub name: &'static str,
+    /// The lab part it grades.
+    pub part: &'static str,
+    /// Points it is worth.
+    pub points: u32,
+    /// One line: what it checks.
+    pub summary: &'static str,
+    /// How many processes.
+    pub nodes: usize,
+    /// Builds the processes.
+    pub factory: SearchFactory<P>,
+    /// The client requests, handed out in this order (each to its node), interleaved with
+    /// every other step.
+    pub requests: Vec<(NodeId, P::Request)>,
+    /// Depth and fault budgets.
+    pub limits: Limits,
+    /// The nodes that may crash (and restart), within the crash budget.
+    pub crashable: Vec<NodeId>,
+    /// The safety properties checked at every state.
+    pub properties: Vec<Property<P>>,
+}
+
+impl<P: SearchProtocol> fmt::Debug for SearchScenario<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchScenario").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// One choice of the search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Deliver(MsgId),
+    Drop(MsgId),
+    Duplicate(MsgId),
+    Fire(NodeId, TimerId),
+    Request(usize),
+    Crash(NodeId),
+    Restart(NodeId),
+}
+
+/// One node in one state.
+struct Node<P: Protocol> {
+    process: Option<Box<dyn SearchProcess<P>>>,
+    incarnation: u32,
+    rng: Rng,
+    /// Pending timers: due time (on the perfect clock) and tag.
+    timers: BTreeMap<TimerId, (Time, P::Timer)>,
+    next_timer: u64,
+}
+
+impl<P: Protocol> Clone for Node<P> {
+    fn clone(&self) -> Self {
+        Node {
+            process: self.process.as_ref().map(|p| p.clone_process()),
+            incarnation: self.incarnation,
+            rng: self.rng.clone(),
+            timers: self.timers.clone(),
+            next_timer: self.next_timer,
+        }
+    }
+}
+
+/// One state of the search, with the run (trace and storage) of the path that reached it.
+struct State<P: Protocol> {
+    run: Run<P>,
+    nodes: Vec<Node<P>>,
+    /// Messages sent and neither delivered nor dropped.
+    flight: Vec<MsgId>,
+    next_request: usize,
+    crashes: u32,
+    drops: u32,
+    duplicates: u32,
+    /// A running hash of the outputs, requests and replies so far.
+    observed: u64,
+    steps: Vec<Step>,
+}
+
+impl<P: Protocol> Clone for State<P> {
+    fn clone(&self) -> Self {
+        State {
+            run: self.run.clone(),
+            nodes: self.nodes.clone(),
+            flight: self.flight.clone(),
+            next_request: self.next_request,
+            crashes: self.crashes,
+            drops: self.drops,
+            duplicates: self.duplicates,
+            observed: self.observed,
+            steps: self.steps.clone(),
+        }
+    }
+}
+
+/// The seed of every node's random stream: a search has no seeds to vary.
+const SEARCH_SEED: u64 = 1;
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+impl<P: SearchProtocol> State<P> {
+    fn initial(scenario: &SearchScenario<P>) -> State<P> {
+        let mut state = State {
+            run: Run::empty(SEARCH_SEED, scenario.nodes),
+            nodes: (0..scenario.nodes)
+                .map(|_| Node {
+                    process: None,
+                    incarnation: 0,
+                    rng: Rng::from_seed(0),
+                    timers: BTreeMap::new(),
+                    next_timer: 0,
+                })
+                .collect(),
+            flight: Vec::new(),
+            next_request: 0,
+            crashes: 0,
+            drops: 0,
+            duplicates: 0,
+            observed: 0,
+            steps: Vec::new(),
+        };
+        for n in 0..scenario.nodes {
+            if state.run.aborted.is_none() {
+                state.start(scenario, NodeId(n as u32));
+            }
+        }
+        state
+    }
+
+    fn now(&self) -> Time {
+        self.run.end
+    }
+
+    fn record(&mut self, kind: EventKind<P>) {
+        if matches!(
+            kind,
+            EventKind::Output { .. } | EventKind::Request { .. } | EventKind::Reply { .. }
+        ) {
+            self.observed = hash_of(&(self.observed, hash_of(&ObservedKind(&kind))));
+        }
+        let at = self.now();
+        self.run.trace.events.push(crate::trace::Event { at, kind });
+    }
+
+    /// Every step possible from here, within the limits.
+    fn choices(&self, scenario: &SearchScenario<P>, limits: &Limits) -> Vec<Step> {
+        let crashable = &scenario.crashable;
+        let mut steps = Vec::new();
+        let mut seen = Vec::new();
+        for &id in &self.flight {
+            // Copies of one message lead to the same states: offer one of them.
+            let key = hash_of(&self.envelope_key(id));
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            steps.push(Step::Deliver(id));
+            if self.drops < limits.drops {
+                steps.push(Step::Drop(id));
+            }
+            if self.duplicates < limits.duplicates {
+                steps.push(Step::Duplicate(id));
+            }
+        }
+        for (n, node) in self.nodes.iter().enumerate() {
+            let id = NodeId(n as u32);
+            if node.process.is_some() {
+                let next = node.timers.iter().min_by_key(|(timer, (due, _))| (*due, **timer));
+                if let Some((timer, _)) = next {
+                    steps.push(Step::Fire(id, *timer));
+                }
+                if self.crashes < limits.crashes && crashable.contains(&id) {
+                    steps.push(Step::Crash(id));
+                }
+            } else {
+                steps.push(Step::Restart(id));
+            }
+        }
+        if self.next_request < scenario.requests.len() {
+            steps.push(Step::Request(self.next_request));
+        }
+        steps
+    }
+
+    fn envelope_key(&self, id: MsgId) -> (NodeId, NodeId, &P::Msg) {
+        let e = self.run.trace.message(id);
+        (e.from, e.to, &e.msg)
+    }
+
+    fn take(&mut self, step: Step, scenario: &SearchScenario<P>) {
+        self.steps.push(step);
+        match step {
+            Step::Deliver(id) => {
+                self.remove_in_flight(id);
+                let Envelope { from, to, msg, .. } = self.run.trace.message(id).clone();
+                if self.nodes[to.index()].process.is_some() {
+                    self.record(EventKind::Deliver { msg: id });
+                    self.dispatch(to, Call::Message(from, msg));
+                } else {
+                    self.record(EventKind::Drop { msg: id, reason: DropReason::NodeDown });
+                }
+            }
+            Step::Drop(id) => {
+                self.remove_in_flight(id);
+                self.drops += 1;
+                self.record(EventKind::Drop { msg: id, reason: DropReason::Loss });
+            }
+            Step::Duplicate(id) => {
+                self.duplicates += 1;
+                self.flight.push(id);
+                self.record(EventKind::Duplicate { msg: id });
+            }
+            Step::Fire(node, id) => {
+                let slot = &mut self.nodes[node.index()];
+                let (due, timer) = slot.timers.remove(&id).expect("a pending timer was chosen");
+                self.run.end = self.run.end.max(due);
+                self.record(EventKind::TimerFired { node, id, timer: timer.clone() });
+                self.dispatch(node, Call::Timer(timer));
+            }
+            Step::Request(index) => {
+                self.next_request += 1;
+                let (node, request) = scenario.requests[index].clone();
+                let id = RequestId(index as u64);
+                if self.nodes[node.index()].process.is_some() {
+                    self.record(EventKind::Request { node, id, request: request.clone() });
+                    self.dispatch(node, Call::Request(id, request));
+                } else {
+                    self.record(EventKind::RequestRefused { node, id, request });
+                }
+            }
+            Step::Crash(node) => {
+                self.crashes += 1;
+                let slot = &mut self.nodes[node.index()];
+                slot.process = None;
+                slot.timers.clear();
+                slot.incarnation += 1;
+                let lost_writes = self.run.storage[node.index()].crash() as u32;
+                self.record(EventKind::Crash { node, cut: None, lost_writes });
+            }
+            Step::Restart(node) => self.start(scenario, node),
+        }
+    }
+
+    fn remove_in_flight(&mut self, id: MsgId) {
+        let at = self.flight.iter().position(|m| *m == id).expect("a message in flight");
+        self.flight.swap_remove(at);
+    }
+
+    fn start(&mut self, scenario: &SearchScenario<P>, node: NodeId) {
+        let slot = &mut self.nodes[node.index()];
+        let incarnation = slot.incarnation;
+        slot.rng = Rng::stream(SEARCH_SEED, Purpose::Node, node.0, incarnation);
+        slot.next_timer = 0;
+        match panics::catch(|| (scenario.factory)(node)) {
+            Ok(process) => slot.process = Some(process),
+            Err(caught) => return self.panicked(node, "the constructor", caught),
+        }
+        if incarnation == 0 {
+            self.record(EventKind::Start { node, incarnation });
+        } else {
+            self.record(EventKind::Restart { node, incarnation });
+        }
+        self.dispatch(node, Call::Start);
+    }
+
+    fn panicked(&mut self, node: NodeId, handler: &'static str, caught: panics::Caught) {
+        let panic = Panicked { handler, message: caught.message, location: caught.location };
+        self.record(EventKind::Panic { node, panic: Box::new(panic.clone()) });
+        self.run.aborted = Some(Abort::Panic { node, panic });
+    }
+
+    /// Calls one handler and carries out its effects, as the simulator does.
+    fn dispatch(&mut self, node: NodeId, call: Call<P>) {
+        let handler = call.name();
+        let now = self.now();
+        let mut effects = Vec::new();
+        let slot = &mut self.nodes[node.index()];
+        let Node { process, rng, next_timer, .. } = slot;
+        let process = process.as_mut().expect("handlers run only on nodes that are up");
+        let storage = &self.run.storage[node.index()];
+        let outcome = {
+            let wall = Clock::PERFECT.wall(now);
+            let mut ctx = Ctx::new(node, now, wall, rng, storage, &mut effects, next_timer);
+            panics::catch(|| call.invoke(process.as_mut(), &mut ctx))
+        };
+        if let Err(caught) = outcome {
+            return self.panicked(node, handler, caught);
+        }
+        for effect in effects {
+            self.apply(node, effect);
+            if self.run.aborted.is_some() {
+                return;
+            }
+        }
+    }
+
+    fn apply(&mut self, node: NodeId, effect: Effect<P>) {
+        let now = self.now();
+        match effect {
+            Effect::Send { to, msg } => {
+                if to.index() >= self.nodes.len() {
+                    let what = format!(
+                        "sent a message to {to}, but the cluster has only n0..n{}",
+                        self.nodes.len() - 1
+                    );
+                    self.run.aborted = Some(Abort::Misuse { node, what });
+                    return;
+                }
+                let id = MsgId(self.run.trace.messages.len() as u32);
+                self.run.trace.messages.push(Envelope { from: node, to, sent_at: now, msg });
+                self.flight.push(id);
+                self.record(EventKind::Send { msg: id });
+            }
+            Effect::SetTimer { id, after, timer } => {
+                let slot = &mut self.nodes[node.index()];
+                slot.timers.insert(id, (now + after, timer.clone()));
+                self.record(EventKind::TimerSet { node, id, after, timer });
+            }
+            Effect::CancelTimer(id) => {
+                if self.nodes[node.index()].timers.remove(&id).is_some() {
+                    self.record(EventKind::TimerCancelled { node, id });
+                }
+            }
+            Effect::Put { key, value } => {
+                let bytes = value.len() as u32;
+                let logged = key.as_str().into();
+                self.run.storage[node.index()].put(key, value);
+                self.record(EventKind::Put { node, key: logged, bytes });
+            }
+            Effect::Delete(key) => {
+                let logged = key.as_str().into();
+                self.run.storage[node.index()].delete(key);
+                self.record(EventKind::Delete { node, key: logged });
+            }
+            Effect::Sync => {
+                self.run.storage[node.index()].sync();
+                self.record(EventKind::Sync { node });
+            }
+            Effect::Reply { id, response } => self.record(EventKind::Reply { node, id, response }),
+            Effect::Output(output) => self.record(EventKind::Output { node, output }),
+            Effect::Annotate(text) => self.record(EventKind::Annotate { node, text: text.into() }),
+        }
+    }
+
+    /// What tells this state apart from every other (see the module's documentation).
+    fn fingerprint(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.now().hash(&mut h);
+        for (node, storage) in self.nodes.iter().zip(&self.run.storage) {
+            match &node.process {
+                Some(process) => {
+                    1u8.hash(&mut h);
+                    process.hash_process(&mut h);
+                    // The generator's next draw stands for its state.
+                    node.rng.clone().next_u64().hash(&mut h);
+                    node.timers.hash(&mut h);
+                }
+                None => 0u8.hash(&mut h),
+            }
+            node.incarnation.hash(&mut h);
+            storage.hash(&mut h);
+        }
+        let mut flight: Vec<u64> = self.flight.iter().map(|id| hash_of(&self.envelope_key(*id))).collect();
+        flight.sort_unstable();
+        flight.hash(&mut h);
+        (self.next_request, self.crashes, self.drops, self.duplicates, self.observed).hash(&mut h);
+        h.finish()
+    }
+}
+
+/// The part of an observation that properties judge: what happened, not the trace's numbering.
+struct ObservedKind<'a, P: Protocol>(&'a EventKind<P>);
+
+impl<P: SearchProtocol> Hash for ObservedKind<'_, P> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self.0 {
+            EventKind::Output { node, output } => (0u8, node, output).hash(h),
+            EventKind::Request { node, id, request } => (1u8, node, id, request).hash(h),
+            EventKind::Reply { node, id, response } => (2u8, node, id, response).hash(h),
+            _ => {}
+        }
+    }
+}
+
+/// What a search found, and what it cost.
+#[derive(Debug)]
+pub struct Outcome<P: Protocol> {
+    /// States reached, counting repeats.
+    pub explored: u64,
+    /// Distinct states.
+    pub unique: u64,
+    /// The deepest level reached.
+    pub depth: u32,
+    /// Whether every state within the depth bound was explored (not cut off by `max_states`).
+    pub complete: bool,
+    /// The first violation: the path's run, the property's name, and the verdict.
+    pub violation: Option<(Run<P>, &'static str, String)>,
+    /// The steps of the violating path, in words.
+    pub schedule: Vec<String>,
+}
+
+impl<P: SearchProtocol> SearchScenario<P> {
+    /// Explores every state within the limits; stops at the first violation.
+    pub fn explore(&self, limits: Limits, strategy: Strategy) -> Outcome<P> {
+        let mut outcome = Outcome {
+            explored: 1,
+            unique: 1,
+            depth: 0,
+            complete: true,
+            violation: None,
+            schedule: Vec::new(),
+        };
+        let initial = State::initial(self);
+        // Per state, the shallowest depth it was reached at: depth first may reach a state by a
+        // long path first, and must explore it again when a shorter one leaves more steps.
+        let mut visited: BTreeMap<u64, u32> = BTreeMap::new();
+        visited.insert(initial.fingerprint(), 0);
+        if self.violation(&initial, &mut outcome) {
+            return outcome;
+        }
+        let mut pending = VecDeque::from([initial]);
+        while let Some(state) =
+            if strategy == Strategy::BreadthFirst { pending.pop_front() } else { pending.pop_back() }
+        {
+            let depth = state.steps.len() as u32;
+            if depth >= limits.depth {
+                continue;
+            }
+            for step in state.choices(self, &limits) {
+                let mut next = state.clone();
+                next.take(step, self);
+                outcome.explored += 1;
+                let fingerprint = next.fingerprint();
+                match visited.get_mut(&fingerprint) {
+                    Some(seen) if *seen <= depth + 1 => continue,
+                    Some(seen) => *seen = depth + 1,
+                    None => {
+                        visited.insert(fingerprint, depth + 1);
+                        outcome.unique += 1;
+                    }
+                }
+                outcome.depth = outcome.depth.max(depth + 1);
+                if self.violation(&next, &mut outcome) {
+                    return outcome;
+                }
+                if outcome.unique >= limits.max_states {
+                    outcome.complete = false;
+                    return outcome;
+                }
+                if next.run.aborted.is_none() {
+                    pending.push_back(next);
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Checks a state; on a violation, fills in the outcome and says so.
+    fn violation(&self, state: &State<P>, outcome: &mut Outcome<P>) -> bool {
+        let found = match &state.run.aborted {
+            Some(why) => Some((RUN_COMPLETES, why.to_string())),
+            None => self.properties.iter().find_map(|p| {
+                let verdict = panics::catch(|| (p.check)(&state.run)).unwrap_or_else(|caught| {
+                    Verdict::fails(format!(
+                        "panicked at {} while checking: {}",
+                        caught.location, caught.message
+                    ))
+                });
+                match verdict {
+                    Verdict::Holds => None,
+                    Verdict::Fails { evidence, .. } => Some((p.name, evidence)),
+                }
+            }),
+        };
+        let Some((name, evidence)) = found else {
+            return false;
+        };
+        outcome.schedule = state.steps.iter().map(|s| describe(&state.run, *s, self)).collect();
+        outcome.violation = Some((state.run.clone(), name, evidence));
+        true
+    }
+
+    /// The report header: the configuration, nothing an implementation changes.
+    pub fn header(&self, lab: &str) -> Vec<String> {
+        let l = &self.limits;
+        let requests: Vec<String> =
+            self.requests.iter().map(|(n, r)| format!("{r:?} at {n}")).collect();
+        vec![
+            format!(
+                "{lab} {} (part {}, {} points): {}",
+                self.name, self.part, self.points, self.summary
+            ),
+            format!("  nodes:    {}", self.nodes),
+            "  search:   every interleaving, breadth first; messages take no time".into(),
+            format!(
+                "  budget:   {} steps; at most {} crash{} ({}), {} lost and {} duplicated message{}",
+                l.depth,
+                l.crashes,
+                if l.crashes == 1 { "" } else { "es" },
+                if self.crashable.is_empty() {
+                    "none may crash".to_string()
+                } else {
+                    let names: Vec<String> = self.crashable.iter().map(|n| n.to_string()).collect();
+                    format!("of {}", names.join(", "))
+                },
+                l.drops,
+                l.duplicates,
+                if l.duplicates == 1 { "" } else { "s" },
+            ),
+            format!("  workload: {}", if requests.is_empty() { "none".into() } else { requests.join(", ") }),
+        ]
+    }
+
+    /// Explores with the scenario's own limits, breadth first, and reports like a scenario.
+    fn report(&self, lab: &str) -> Report {
+        let outcome = self.explore(self.limits, Strategy::BreadthFirst);
+        let mut properties: Vec<PropertyResult> = std::iter::once((
+            RUN_COMPLETES,
+            "Every handler returns, and the search explores every state within its budget.",
+            "A panic or a todo! in a handler; a state that never repeats (a counter of events \
+             kept in the node), which makes the search give up.",
+        ))
+        .chain(self.properties.iter().map(|p| (p.name, p.definition, p.causes)))
+        .map(|(name, definition, causes)| PropertyResult::new(name, definition, causes))
+        .collect();
+        let failed = match &outcome.violation {
+            Some((_, name, evidence)) => Some((
+                *name,
+                Failure {
+                    seed: 1,
+                    at: None,
+                    evidence: format!(
+                        "after {} steps ({}): {evidence}",
+                        outcome.schedule.len(),
+                        outcome.schedule.join("; ")
+                    ),
+                },
+            )),
+            None if !outcome.complete => Some((
+                RUN_COMPLETES,
+                Failure {
+                    seed: 1,
+                    at: None,
+                    evidence: format!(
+                        "the search gave up after {} distinct states, short of every state \
+                         within {} steps: keep in the node only what its protocol needs",
+                        self.limits.max_states, self.limits.depth
+                    ),
+                },
+            )),
+            None => None,
+        };
+        if let Some((name, failure)) = failed {
+            let p = properties.iter_mut().find(|p| p.name == name).expect("a named property");
+            p.failed_seeds = 1;
+            p.failure = Some(failure);
+        }
+        Report {
+            lab: lab.to_string(),
+            scenario: self.name,
+            part: self.part,
+            points: self.points,
+            header: self.header(lab),
+            seeds_run: 1,
+            properties,
+            outcome: Vec::new(),
+        }
+    }
+}
+
+/// A step in words, naming the message as the trace does.
+fn describe<P: SearchProtocol>(run: &Run<P>, step: Step, scenario: &SearchScenario<P>) -> String {
+    let message = |id: MsgId| {
+        let e = run.trace.message(id);
+        format!("{:?} {}->{}", e.msg, e.from, e.to)
+    };
+    match step {
+        Step::Deliver(id) => format!("deliver {}", message(id)),
+        Step::Drop(id) => format!("drop {}", message(id)),
+        Step::Duplicate(id) => format!("duplicate {}", message(id)),
+        Step::Fire(node, id) => format!("fire {node}'s timer t{}", id.0),
+        Step::Request(index) => {
+            let (node, request) = &scenario.requests[index];
+            format!("request {request:?} at {node}")
+        }
+        Step::Crash(node) => format!("crash {node}"),
+        Step::Restart(node) => format!("restart {node}"),
+    }
+}
+
+/// The search's figures and verdict, as the `search` command prints them.
+#[derive(Debug)]
+pub struct Printed {
+    /// The text.
+    pub text: String,
+    /// Whether a property was violated.
+    pub violated: bool,
+}
+
+impl<P: SearchProtocol> Graded for SearchScenario<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn part(&self) -> &'static str {
+        self.part
+    }
+
+    fn points(&self) -> u32 {
+        self.points
+    }
+
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+
+    fn graded_seeds(&self) -> u64 {
+        1
+    }
+
+    fn is_search(&self) -> bool {
+        true
+    }
+
+    fn node_count(&self) -> usize {
+        self.nodes
+    }
+
+    fn property_names(&self) -> Vec<&'static str> {
+        std::iter::once(RUN_COMPLETES).chain(self.properties.iter().map(|p| p.name)).collect()
+    }
+
+    fn evaluate(&self, lab: &str, _seeds: Vec<u64>) -> Report {
+        self.report(lab)
+    }
+
+    fn render_trace(&self, title: &str, _seed: u64, view: &crate::trace::View) -> Rendered {
+        let outcome = self.explore(self.limits, Strategy::BreadthFirst);
+        let Some((run, name, evidence)) = outcome.violation else {
+            return Rendered {
+                text: String::new(),
+                note: Some(format!("no state within {}'s budget violates a property", self.name)),
+            };
+        };
+        let text = match view.format {
+            crate::trace::Format::Html => {
+                let violation = format!("{name}: {evidence}");
+                crate::diagram::render(&run, &view.filter, title, Some((run.end, &violation)))
+            }
+            format => run
+                .trace
+                .events
+                .iter()
+                .filter(|e| view.filter.keeps(&run.trace, e))
+                .map(|e| {
+                    let line = if format == crate::trace::Format::Json {
+                        run.trace.render_json(e)
+                    } else {
+                        run.trace.render_text(e)
+                    };
+                    line + "\n"
+                })
+                .collect(),
+        };
+        Rendered { text, note: Some(format!("the shortest schedule that breaks {name}")) }
+    }
+
+    #[allow(clippy::disallowed_methods)] // the search's speed, for the user: never graded
+    fn search(&self, depth: Option<u32>, strategy: Strategy) -> Option<Printed> {
+        let limits = Limits { depth: depth.unwrap_or(self.limits.depth), ..self.limits };
+        let started = std::time::Instant::now();
+        let outcome = self.explore(limits, strategy);
+        let secs = started.elapsed().as_secs_f64();
+        let mut text = format!(
+            "{} states explored, {} unique, depth {}{}, {:.0} unique states per second\n",
+            outcome.explored,
+            outcome.unique,
+            outcome.depth,
+            if outcome.complete { "" } else { " (gave up: too many states)" },
+            outcome.unique as f64 / secs.max(1e-9),
+        );
+        let violated = outcome.violation.is_some();
+        match outcome.violation {
+            None => text.push_str(&format!(
+                "no state within {} steps violates a property\n",
+                limits.depth
+            )),
+            Some((_, name, evidence)) => {
+                text.push_str(&format!("VIOLATED  {name}: {evidence}\nschedule:\n"));
+                for (i, step) in outcome.schedule.iter().enumerate() {
+                    text.push_str(&format!("  {:>3}. {step}\n", i + 1));
+                }
+                text.push_str(&format!(
+                    "its trace: the `trace {}` command draws this schedule\n",
+                    self.name
+                ));
+            }
+        }
+        Some(Printed { text, violated })
+    }
+}
