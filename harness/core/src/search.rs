@@ -36,8 +36,9 @@ use crate::report::{Failure, PropertyResult, Report};
 use crate::rng::{Purpose, Rng};
 use crate::scenario::{Graded, Property, RUN_COMPLETES, Rendered, Verdict};
 use crate::sim::{Abort, Call, Run};
+use crate::storage::Storage;
 use crate::time::Time;
-use crate::trace::{DropReason, Envelope, EventKind, MsgId, Panicked};
+use crate::trace::{DropReason, Envelope, Event, EventKind, MsgId, Panicked};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -168,35 +169,55 @@ impl<P: Protocol> Clone for Node<P> {
     }
 }
 
-/// One state of the search, with the run (trace and storage) of the path that reached it.
+/// What one step recorded. A path's trace is the chain of its segments, shared by every state
+/// that continues it, so a state stores only what its own last step added.
+struct Segment<P: Protocol> {
+    parent: Option<Arc<Segment<P>>>,
+    /// The step (none for the start of the cluster).
+    step: Option<Step>,
+    events: Vec<Event<P>>,
+    messages: Vec<Envelope<P::Msg>>,
+}
+
+impl<P: Protocol> Default for Segment<P> {
+    fn default() -> Self {
+        Segment { parent: None, step: None, events: Vec::new(), messages: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Segment<P> {
+    /// This segment and its ancestors, oldest first.
+    fn chain(&self) -> Vec<&Segment<P>> {
+        let mut chain = vec![self];
+        let mut at = self.parent.as_deref();
+        while let Some(s) = at {
+            chain.push(s);
+            at = s.parent.as_deref();
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+/// One state of the search.
 struct State<P: Protocol> {
-    run: Run<P>,
+    now: Time,
     nodes: Vec<Node<P>>,
+    storage: Vec<Storage>,
     /// Messages sent and neither delivered nor dropped.
-    flight: Vec<MsgId>,
+    flight: Vec<(MsgId, Envelope<P::Msg>)>,
+    /// Messages sent on the path so far (the next message's id).
+    sent: u32,
     next_request: usize,
     crashes: u32,
     drops: u32,
     duplicates: u32,
     /// A running hash of the outputs, requests and replies so far.
     observed: u64,
-    steps: Vec<Step>,
-}
-
-impl<P: Protocol> Clone for State<P> {
-    fn clone(&self) -> Self {
-        State {
-            run: self.run.clone(),
-            nodes: self.nodes.clone(),
-            flight: self.flight.clone(),
-            next_request: self.next_request,
-            crashes: self.crashes,
-            drops: self.drops,
-            duplicates: self.duplicates,
-            observed: self.observed,
-            steps: self.steps.clone(),
-        }
-    }
+    depth: u32,
+    aborted: Option<Abort>,
+    /// The path to this state: its last step's segment, whose parents hold the steps before.
+    path: Segment<P>,
 }
 
 /// The seed of every node's random stream: a search has no seeds to vary.
@@ -211,7 +232,7 @@ fn hash_of(value: &impl Hash) -> u64 {
 impl<P: SearchProtocol> State<P> {
     fn initial(scenario: &SearchScenario<P>) -> State<P> {
         let mut state = State {
-            run: Run::empty(SEARCH_SEED, scenario.nodes),
+            now: Time::ZERO,
             nodes: (0..scenario.nodes)
                 .map(|_| Node {
                     process: None,
@@ -221,24 +242,71 @@ impl<P: SearchProtocol> State<P> {
                     next_timer: 0,
                 })
                 .collect(),
+            storage: vec![Storage::new(); scenario.nodes],
             flight: Vec::new(),
+            sent: 0,
             next_request: 0,
             crashes: 0,
             drops: 0,
             duplicates: 0,
             observed: 0,
-            steps: Vec::new(),
+            depth: 0,
+            aborted: None,
+            path: Segment::default(),
         };
         for n in 0..scenario.nodes {
-            if state.run.aborted.is_none() {
+            if state.aborted.is_none() {
                 state.start(scenario, NodeId(n as u32));
             }
         }
         state
     }
 
-    fn now(&self) -> Time {
-        self.run.end
+    /// The state after `step`, continuing the path `shared` (this state's own, frozen).
+    fn successor(
+        &self,
+        shared: &Arc<Segment<P>>,
+        step: Step,
+        scenario: &SearchScenario<P>,
+    ) -> Self {
+        let mut next = State {
+            now: self.now,
+            nodes: self.nodes.clone(),
+            storage: self.storage.clone(),
+            flight: self.flight.clone(),
+            sent: self.sent,
+            next_request: self.next_request,
+            crashes: self.crashes,
+            drops: self.drops,
+            duplicates: self.duplicates,
+            observed: self.observed,
+            depth: self.depth + 1,
+            aborted: None,
+            path: Segment {
+                parent: Some(Arc::clone(shared)),
+                step: Some(step),
+                ..Segment::default()
+            },
+        };
+        next.take(step, scenario);
+        next
+    }
+
+    /// The path to this state as a run, for the properties to judge.
+    fn run(&self) -> Run<P> {
+        let mut run = Run::empty(SEARCH_SEED, self.nodes.len());
+        for segment in self.path.chain() {
+            run.trace.events.extend(segment.events.iter().cloned());
+            run.trace.messages.extend(segment.messages.iter().cloned());
+        }
+        run.end = self.now;
+        run.storage.clone_from(&self.storage);
+        run.aborted.clone_from(&self.aborted);
+        run
+    }
+
+    fn steps(&self) -> Vec<Step> {
+        self.path.chain().iter().filter_map(|s| s.step).collect()
     }
 
     fn record(&mut self, kind: EventKind<P>) {
@@ -248,28 +316,26 @@ impl<P: SearchProtocol> State<P> {
         ) {
             self.observed = hash_of(&(self.observed, hash_of(&ObservedKind(&kind))));
         }
-        let at = self.now();
-        self.run.trace.events.push(crate::trace::Event { at, kind });
+        self.path.events.push(Event { at: self.now, kind });
     }
 
     /// Every step possible from here, within the limits.
     fn choices(&self, scenario: &SearchScenario<P>, limits: &Limits) -> Vec<Step> {
-        let crashable = &scenario.crashable;
         let mut steps = Vec::new();
         let mut seen = Vec::new();
-        for &id in &self.flight {
+        for (id, envelope) in &self.flight {
             // Copies of one message lead to the same states: offer one of them.
-            let key = hash_of(&self.envelope_key(id));
+            let key = hash_of(&envelope_key(envelope));
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
-            steps.push(Step::Deliver(id));
+            steps.push(Step::Deliver(*id));
             if self.drops < limits.drops {
-                steps.push(Step::Drop(id));
+                steps.push(Step::Drop(*id));
             }
             if self.duplicates < limits.duplicates {
-                steps.push(Step::Duplicate(id));
+                steps.push(Step::Duplicate(*id));
             }
         }
         for (n, node) in self.nodes.iter().enumerate() {
@@ -279,7 +345,7 @@ impl<P: SearchProtocol> State<P> {
                 if let Some((timer, _)) = next {
                     steps.push(Step::Fire(id, *timer));
                 }
-                if self.crashes < limits.crashes && crashable.contains(&id) {
+                if self.crashes < limits.crashes && scenario.crashable.contains(&id) {
                     steps.push(Step::Crash(id));
                 }
             } else {
@@ -292,17 +358,10 @@ impl<P: SearchProtocol> State<P> {
         steps
     }
 
-    fn envelope_key(&self, id: MsgId) -> (NodeId, NodeId, &P::Msg) {
-        let e = self.run.trace.message(id);
-        (e.from, e.to, &e.msg)
-    }
-
     fn take(&mut self, step: Step, scenario: &SearchScenario<P>) {
-        self.steps.push(step);
         match step {
             Step::Deliver(id) => {
-                self.remove_in_flight(id);
-                let Envelope { from, to, msg, .. } = self.run.trace.message(id).clone();
+                let Envelope { from, to, msg, .. } = self.remove_in_flight(id);
                 if self.nodes[to.index()].process.is_some() {
                     self.record(EventKind::Deliver { msg: id });
                     self.dispatch(to, Call::Message(from, msg));
@@ -317,13 +376,14 @@ impl<P: SearchProtocol> State<P> {
             }
             Step::Duplicate(id) => {
                 self.duplicates += 1;
-                self.flight.push(id);
+                let copy = self.flight.iter().find(|(m, _)| *m == id).expect("in flight").clone();
+                self.flight.push(copy);
                 self.record(EventKind::Duplicate { msg: id });
             }
             Step::Fire(node, id) => {
                 let slot = &mut self.nodes[node.index()];
                 let (due, timer) = slot.timers.remove(&id).expect("a pending timer was chosen");
-                self.run.end = self.run.end.max(due);
+                self.now = self.now.max(due);
                 self.record(EventKind::TimerFired { node, id, timer: timer.clone() });
                 self.dispatch(node, Call::Timer(timer));
             }
@@ -344,16 +404,16 @@ impl<P: SearchProtocol> State<P> {
                 slot.process = None;
                 slot.timers.clear();
                 slot.incarnation += 1;
-                let lost_writes = self.run.storage[node.index()].crash() as u32;
+                let lost_writes = self.storage[node.index()].crash() as u32;
                 self.record(EventKind::Crash { node, cut: None, lost_writes });
             }
             Step::Restart(node) => self.start(scenario, node),
         }
     }
 
-    fn remove_in_flight(&mut self, id: MsgId) {
-        let at = self.flight.iter().position(|m| *m == id).expect("a message in flight");
-        self.flight.swap_remove(at);
+    fn remove_in_flight(&mut self, id: MsgId) -> Envelope<P::Msg> {
+        let at = self.flight.iter().position(|(m, _)| *m == id).expect("a message in flight");
+        self.flight.swap_remove(at).1
     }
 
     fn start(&mut self, scenario: &SearchScenario<P>, node: NodeId) {
@@ -376,21 +436,19 @@ impl<P: SearchProtocol> State<P> {
     fn panicked(&mut self, node: NodeId, handler: &'static str, caught: panics::Caught) {
         let panic = Panicked { handler, message: caught.message, location: caught.location };
         self.record(EventKind::Panic { node, panic: Box::new(panic.clone()) });
-        self.run.aborted = Some(Abort::Panic { node, panic });
+        self.aborted = Some(Abort::Panic { node, panic });
     }
 
     /// Calls one handler and carries out its effects, as the simulator does.
     fn dispatch(&mut self, node: NodeId, call: Call<P>) {
         let handler = call.name();
-        let now = self.now();
         let mut effects = Vec::new();
-        let slot = &mut self.nodes[node.index()];
-        let Node { process, rng, next_timer, .. } = slot;
+        let Node { process, rng, next_timer, .. } = &mut self.nodes[node.index()];
         let process = process.as_mut().expect("handlers run only on nodes that are up");
-        let storage = &self.run.storage[node.index()];
+        let storage = &self.storage[node.index()];
         let outcome = {
-            let wall = Clock::PERFECT.wall(now);
-            let mut ctx = Ctx::new(node, now, wall, rng, storage, &mut effects, next_timer);
+            let wall = Clock::PERFECT.wall(self.now);
+            let mut ctx = Ctx::new(node, self.now, wall, rng, storage, &mut effects, next_timer);
             panics::catch(|| call.invoke(process.as_mut(), &mut ctx))
         };
         if let Err(caught) = outcome {
@@ -398,14 +456,13 @@ impl<P: SearchProtocol> State<P> {
         }
         for effect in effects {
             self.apply(node, effect);
-            if self.run.aborted.is_some() {
+            if self.aborted.is_some() {
                 return;
             }
         }
     }
 
     fn apply(&mut self, node: NodeId, effect: Effect<P>) {
-        let now = self.now();
         match effect {
             Effect::Send { to, msg } => {
                 if to.index() >= self.nodes.len() {
@@ -413,17 +470,19 @@ impl<P: SearchProtocol> State<P> {
                         "sent a message to {to}, but the cluster has only n0..n{}",
                         self.nodes.len() - 1
                     );
-                    self.run.aborted = Some(Abort::Misuse { node, what });
+                    self.aborted = Some(Abort::Misuse { node, what });
                     return;
                 }
-                let id = MsgId(self.run.trace.messages.len() as u32);
-                self.run.trace.messages.push(Envelope { from: node, to, sent_at: now, msg });
-                self.flight.push(id);
+                let id = MsgId(self.sent);
+                self.sent += 1;
+                let envelope = Envelope { from: node, to, sent_at: self.now, msg };
+                self.path.messages.push(envelope.clone());
+                self.flight.push((id, envelope));
                 self.record(EventKind::Send { msg: id });
             }
             Effect::SetTimer { id, after, timer } => {
-                let slot = &mut self.nodes[node.index()];
-                slot.timers.insert(id, (now + after, timer.clone()));
+                let due = self.now + after;
+                self.nodes[node.index()].timers.insert(id, (due, timer.clone()));
                 self.record(EventKind::TimerSet { node, id, after, timer });
             }
             Effect::CancelTimer(id) => {
@@ -434,16 +493,16 @@ impl<P: SearchProtocol> State<P> {
             Effect::Put { key, value } => {
                 let bytes = value.len() as u32;
                 let logged = key.as_str().into();
-                self.run.storage[node.index()].put(key, value);
+                self.storage[node.index()].put(key, value);
                 self.record(EventKind::Put { node, key: logged, bytes });
             }
             Effect::Delete(key) => {
                 let logged = key.as_str().into();
-                self.run.storage[node.index()].delete(key);
+                self.storage[node.index()].delete(key);
                 self.record(EventKind::Delete { node, key: logged });
             }
             Effect::Sync => {
-                self.run.storage[node.index()].sync();
+                self.storage[node.index()].sync();
                 self.record(EventKind::Sync { node });
             }
             Effect::Reply { id, response } => self.record(EventKind::Reply { node, id, response }),
@@ -455,8 +514,8 @@ impl<P: SearchProtocol> State<P> {
     /// What tells this state apart from every other (see the module's documentation).
     fn fingerprint(&self) -> u64 {
         let mut h = DefaultHasher::new();
-        self.now().hash(&mut h);
-        for (node, storage) in self.nodes.iter().zip(&self.run.storage) {
+        self.now.hash(&mut h);
+        for (node, storage) in self.nodes.iter().zip(&self.storage) {
             match &node.process {
                 Some(process) => {
                     1u8.hash(&mut h);
@@ -470,12 +529,18 @@ impl<P: SearchProtocol> State<P> {
             node.incarnation.hash(&mut h);
             storage.hash(&mut h);
         }
-        let mut flight: Vec<u64> = self.flight.iter().map(|id| hash_of(&self.envelope_key(*id))).collect();
+        let mut flight: Vec<u64> =
+            self.flight.iter().map(|(_, e)| hash_of(&envelope_key(e))).collect();
         flight.sort_unstable();
         flight.hash(&mut h);
         (self.next_request, self.crashes, self.drops, self.duplicates, self.observed).hash(&mut h);
         h.finish()
     }
+}
+
+/// What a message is, for telling states apart: not when it was sent, nor its number.
+fn envelope_key<M>(e: &Envelope<M>) -> (NodeId, NodeId, &M) {
+    (e.from, e.to, &e.msg)
 }
 
 /// The part of an observation that properties judge: what happened, not the trace's numbering.
@@ -529,27 +594,30 @@ impl<P: SearchProtocol> SearchScenario<P> {
             return outcome;
         }
         let mut pending = VecDeque::from([initial]);
-        while let Some(state) =
-            if strategy == Strategy::BreadthFirst { pending.pop_front() } else { pending.pop_back() }
-        {
-            let depth = state.steps.len() as u32;
-            if depth >= limits.depth {
+        while let Some(mut state) = if strategy == Strategy::BreadthFirst {
+            pending.pop_front()
+        } else {
+            pending.pop_back()
+        } {
+            if state.depth >= limits.depth {
                 continue;
             }
-            for step in state.choices(self, &limits) {
-                let mut next = state.clone();
-                next.take(step, self);
+            let choices = state.choices(self, &limits);
+            // The path so far, frozen once and shared by every successor.
+            let shared = Arc::new(std::mem::take(&mut state.path));
+            for step in choices {
+                let next = state.successor(&shared, step, self);
                 outcome.explored += 1;
                 let fingerprint = next.fingerprint();
                 match visited.get_mut(&fingerprint) {
-                    Some(seen) if *seen <= depth + 1 => continue,
-                    Some(seen) => *seen = depth + 1,
+                    Some(seen) if *seen <= next.depth => continue,
+                    Some(seen) => *seen = next.depth,
                     None => {
-                        visited.insert(fingerprint, depth + 1);
+                        visited.insert(fingerprint, next.depth);
                         outcome.unique += 1;
                     }
                 }
-                outcome.depth = outcome.depth.max(depth + 1);
+                outcome.depth = outcome.depth.max(next.depth);
                 if self.violation(&next, &mut outcome) {
                     return outcome;
                 }
@@ -557,7 +625,7 @@ impl<P: SearchProtocol> SearchScenario<P> {
                     outcome.complete = false;
                     return outcome;
                 }
-                if next.run.aborted.is_none() {
+                if next.aborted.is_none() {
                     pending.push_back(next);
                 }
             }
@@ -567,10 +635,11 @@ impl<P: SearchProtocol> SearchScenario<P> {
 
     /// Checks a state; on a violation, fills in the outcome and says so.
     fn violation(&self, state: &State<P>, outcome: &mut Outcome<P>) -> bool {
-        let found = match &state.run.aborted {
+        let run = state.run();
+        let found = match &run.aborted {
             Some(why) => Some((RUN_COMPLETES, why.to_string())),
             None => self.properties.iter().find_map(|p| {
-                let verdict = panics::catch(|| (p.check)(&state.run)).unwrap_or_else(|caught| {
+                let verdict = panics::catch(|| (p.check)(&run)).unwrap_or_else(|caught| {
                     Verdict::fails(format!(
                         "panicked at {} while checking: {}",
                         caught.location, caught.message
@@ -585,8 +654,8 @@ impl<P: SearchProtocol> SearchScenario<P> {
         let Some((name, evidence)) = found else {
             return false;
         };
-        outcome.schedule = state.steps.iter().map(|s| describe(&state.run, *s, self)).collect();
-        outcome.violation = Some((state.run.clone(), name, evidence));
+        outcome.schedule = state.steps().into_iter().map(|s| describe(&run, s, self)).collect();
+        outcome.violation = Some((run, name, evidence));
         true
     }
 
@@ -617,7 +686,10 @@ impl<P: SearchProtocol> SearchScenario<P> {
                 l.duplicates,
                 if l.duplicates == 1 { "" } else { "s" },
             ),
-            format!("  workload: {}", if requests.is_empty() { "none".into() } else { requests.join(", ") }),
+            format!(
+                "  workload: {}",
+                if requests.is_empty() { "none".into() } else { requests.join(", ") }
+            ),
         ]
     }
 
@@ -639,11 +711,12 @@ impl<P: SearchProtocol> SearchScenario<P> {
                 Failure {
                     seed: 1,
                     at: None,
-                    evidence: format!(
-                        "after {} steps ({}): {evidence}",
-                        outcome.schedule.len(),
-                        outcome.schedule.join("; ")
-                    ),
+                    evidence: match outcome.schedule.len() {
+                        0 => format!("as the cluster starts: {evidence}"),
+                        n => {
+                            format!("after {n} steps ({}): {evidence}", outcome.schedule.join("; "))
+                        }
+                    },
                 },
             )),
             None if !outcome.complete => Some((
@@ -660,10 +733,17 @@ impl<P: SearchProtocol> SearchScenario<P> {
             )),
             None => None,
         };
+        // The search stops at its first violation: the other properties held in every state
+        // it reached, but it did not reach them all.
         if let Some((name, failure)) = failed {
-            let p = properties.iter_mut().find(|p| p.name == name).expect("a named property");
-            p.failed_seeds = 1;
-            p.failure = Some(failure);
+            for p in &mut properties {
+                if p.name == name {
+                    p.failed_seeds = 1;
+                    p.failure = Some(failure.clone());
+                } else {
+                    p.unjudged_seeds = 1;
+                }
+            }
         }
         Report {
             lab: lab.to_string(),
@@ -791,10 +871,8 @@ impl<P: SearchProtocol> Graded for SearchScenario<P> {
         );
         let violated = outcome.violation.is_some();
         match outcome.violation {
-            None => text.push_str(&format!(
-                "no state within {} steps violates a property\n",
-                limits.depth
-            )),
+            None => text
+                .push_str(&format!("no state within {} steps violates a property\n", limits.depth)),
             Some((_, name, evidence)) => {
                 text.push_str(&format!("VIOLATED  {name}: {evidence}\nschedule:\n"));
                 for (i, step) in outcome.schedule.iter().enumerate() {
@@ -807,5 +885,136 @@ impl<P: SearchProtocol> Graded for SearchScenario<P> {
             }
         }
         Some(Printed { text, violated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A relay: a request at n0 is forwarded to n1, which outputs it on arrival.
+    #[derive(Clone, Copy, Debug)]
+    enum Relay {}
+
+    impl Protocol for Relay {
+        type Msg = u8;
+        type Timer = ();
+        type Request = u8;
+        type Response = ();
+        type Output = u8;
+    }
+
+    /// Values of 100 and more are counted, silently, instead of output.
+    #[derive(Clone, Debug, Hash)]
+    struct Node {
+        counted: u8,
+    }
+
+    impl Process<Relay> for Node {
+        fn on_request(&mut self, ctx: &mut Ctx<'_, Relay>, _: RequestId, value: u8) {
+            assert!(value != 0, "zero is not relayed");
+            ctx.send(NodeId(1), value);
+        }
+
+        fn on_message(&mut self, ctx: &mut Ctx<'_, Relay>, _: NodeId, value: u8) {
+            if value >= 100 {
+                self.counted += 1;
+            } else {
+                ctx.output(value);
+            }
+        }
+    }
+
+    /// n1 outputs values in the order n0 was asked to relay them: false on a network that
+    /// reorders, so the search must find the reordering.
+    fn in_order() -> Property<Relay> {
+        Property::safety("in order", "outputs follow requests", "reordering", |run| {
+            let mut asked = Vec::new();
+            let mut out = 0;
+            for e in &run.trace.events {
+                match &e.kind {
+                    EventKind::Request { request, .. } => asked.push(*request),
+                    EventKind::Output { output, .. } => {
+                        if asked.get(out) != Some(output) {
+                            return Verdict::fails(format!("{output} came out of turn"));
+                        }
+                        out += 1;
+                    }
+                    _ => {}
+                }
+            }
+            Verdict::Holds
+        })
+    }
+
+    fn relay(requests: &[u8], depth: u32) -> SearchScenario<Relay> {
+        SearchScenario {
+            name: "relay",
+            part: "A",
+            points: 1,
+            summary: "a relay",
+            nodes: 2,
+            factory: Arc::new(|_| Box::new(Node { counted: 0 })),
+            requests: requests.iter().map(|v| (NodeId(0), *v)).collect(),
+            limits: Limits { depth, crashes: 0, drops: 0, duplicates: 0, max_states: 1_000 },
+            crashable: Vec::new(),
+            properties: vec![in_order()],
+        }
+    }
+
+    #[test]
+    fn breadth_first_finds_the_shortest_violating_schedule() {
+        let outcome = relay(&[1, 2], 8)
+            .explore(Limits { depth: 8, ..relay(&[], 0).limits }, Strategy::BreadthFirst);
+        let (_, name, evidence) = outcome.violation.expect("reordering breaks the property");
+        assert_eq!((name, evidence.as_str()), ("in order", "2 came out of turn"));
+        assert_eq!(outcome.schedule, ["request 1 at n0", "request 2 at n0", "deliver 2 n0->n1"]);
+    }
+
+    #[test]
+    fn depth_first_finds_a_violation_too_and_a_short_bound_finds_none() {
+        let s = relay(&[1, 2], 8);
+        let dfs = s.explore(s.limits, Strategy::DepthFirst);
+        assert!(dfs.violation.is_some());
+        let shallow = s.explore(Limits { depth: 2, ..s.limits }, Strategy::BreadthFirst);
+        assert!(shallow.violation.is_none() && shallow.complete);
+        // Start; request 1; request 2 or deliver 1; then both messages in flight, or 1 out.
+        assert_eq!((shallow.unique, shallow.depth), (4, 2));
+    }
+
+    #[test]
+    fn states_reached_twice_are_explored_once() {
+        // Counted values: delivering 100 then 101, or 101 then 100, or asking for 101 before or
+        // after 100 arrives, leads to the same state (nothing observed differs).
+        let s = relay(&[100, 101], 10);
+        let outcome = s.explore(s.limits, Strategy::BreadthFirst);
+        assert!(outcome.violation.is_none() && outcome.complete);
+        assert!(outcome.unique < outcome.explored, "{} of {}", outcome.unique, outcome.explored);
+        // Asked for none; for one (in flight or counted); for two (each in flight or not).
+        assert_eq!(outcome.unique, 1 + 2 + 4);
+    }
+
+    #[test]
+    fn a_panic_is_a_violation_of_the_run_completing_and_the_report_says_where() {
+        let s = relay(&[0], 4);
+        let report = s.report("lab99");
+        let lines: Vec<String> = report.properties.iter().map(|p| p.line()).collect();
+        assert!(
+            lines[0].contains("after 1 steps (request 0 at n0): n0 panicked in on_request"),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("zero is not relayed"), "{lines:?}");
+        assert_eq!(lines[1], "  --    in order: not judged (the run stopped early)");
+    }
+
+    #[test]
+    fn a_search_that_runs_out_of_room_says_so() {
+        let s = SearchScenario {
+            limits: Limits { max_states: 5, ..relay(&[], 10).limits },
+            ..relay(&[1, 1, 1], 10)
+        };
+        let report = s.report("lab99");
+        assert!(!report.passed());
+        assert!(report.properties[0].line().contains("gave up after 5 distinct states"));
     }
 }

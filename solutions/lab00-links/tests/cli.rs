@@ -18,9 +18,13 @@ fn stdout(args: &[&str]) -> String {
 fn list_shows_every_scenario_with_part_and_points() {
     let out = stdout(&["list"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 10);
+    assert_eq!(lines.len(), 11);
     assert!(lines[0].starts_with("no_faults "), "{}", lines[0]);
-    assert!(out.contains("receiver_crash  part B   15 points"), "{out}");
+    let crash = lines.iter().find(|l| l.starts_with("receiver_crash ")).unwrap();
+    assert_eq!(
+        crash.split_whitespace().take(5).collect::<Vec<_>>()[1..],
+        ["part", "B", "15", "points"]
+    );
 }
 
 #[test]
@@ -28,7 +32,7 @@ fn list_json_names_each_scenarios_graded_seeds_and_properties() {
     let out = stdout(&["list", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().unwrap();
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 11);
     let crash = rows.iter().find(|r| r["name"] == "receiver_crash").unwrap();
     assert_eq!((crash["part"].as_str(), crash["points"].as_u64()), (Some("B"), Some(15)));
     assert!(crash["graded_seeds"].as_u64().unwrap() > 0);
@@ -115,7 +119,7 @@ fn bad_input_gets_one_sentence_and_exit_2() {
         (&["run"], "error: run needs a scenario name; the scenarios are: no_faults"),
         (
             &["frobnicate"],
-            "error: unknown command \"frobnicate\"; the commands are list, run and trace.",
+            "error: unknown command \"frobnicate\"; the commands are list, run, trace and search.",
         ),
         (
             &["trace", "no_faults", "--seed", "1", "--format", "xml"],
@@ -143,6 +147,17 @@ fn bad_input_gets_one_sentence_and_exit_2() {
         ),
         (&["run", "no_faults", "--node", "n1"], "error: run does not take --node;"),
         (&["run", "no_faults", "--seed", "1", "--seeds", "4"], "error: give either --seed N"),
+        (
+            &["search", "loss_10"],
+            "error: loss_10 is a scenario of random runs, not a search; the search scenarios \
+             are: every_interleaving.",
+        ),
+        (&["search", "every_interleaving", "--bfs", "--dfs"], "error: give either --bfs"),
+        (
+            &["search", "every_interleaving", "--depth", "0"],
+            "error: --depth takes a positive whole number, not \"0\".",
+        ),
+        (&["search", "every_interleaving", "--seed", "3"], "error: search does not take --seed;"),
     ];
     for (args, expected) in cases {
         lab()
@@ -245,4 +260,26 @@ fn an_html_diagram_is_one_offline_page_with_the_runs_events() {
         .stderr(predicate::str::contains("exists and was not written by this tool"));
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my notes");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn search_explores_every_state_and_exits_0_on_a_correct_link() {
+    let out = stdout(&["search", "every_interleaving", "--depth", "6"]);
+    let first = out.lines().next().unwrap();
+    assert!(first.contains("depth 6,"), "{out}");
+    assert!(out.contains("no state within 6 steps violates a property"), "{out}");
+    // Depth first visits the same states (each once, or again when reached by a shorter path).
+    let dfs = stdout(&["search", "every_interleaving", "--depth", "6", "--dfs"]);
+    let unique = |s: &str| s.split(", ").nth(1).map(str::to_string);
+    assert_eq!(unique(first), unique(dfs.lines().next().unwrap()), "{out}\n{dfs}");
+}
+
+#[test]
+fn a_search_scenarios_trace_needs_no_seed_and_says_nothing_fails() {
+    lab()
+        .args(["trace", "every_interleaving"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::contains("no state within every_interleaving's budget violates"));
 }
