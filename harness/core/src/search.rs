@@ -27,7 +27,10 @@
 //!
 //! **Properties.** The scenario's safety properties, checked on the trace of the path to every
 //! new state (the same checks random runs use). Liveness is out of scope: a search explores
-//! prefixes, and in a prefix nothing has yet had to happen.
+//! prefixes, and in a prefix nothing has yet had to happen. What can be judged is a state *at
+//! rest*, where nothing more can happen (no message in flight, no timer pending, no request
+//! left, no node down): the run is over there, so a scenario may check that everything asked
+//! for was done ([`SearchScenario::at_rest`]), which no node that does nothing passes.
 
 use crate::clock::Clock;
 use crate::node::{Ctx, Effect, NodeId, Process, Protocol, RequestId, TimerId};
@@ -127,6 +130,10 @@ pub struct SearchScenario<P: SearchProtocol> {
     pub crashable: Vec<NodeId>,
     /// The safety properties checked at every state.
     pub properties: Vec<Property<P>>,
+    /// Properties checked only in states at rest, where nothing more can happen: no message
+    /// in flight, no timer pending, no request left, no node down. A run that stops there is
+    /// over, so "every message was delivered" can be judged, and a node that does nothing fails.
+    pub at_rest: Vec<Property<P>>,
 }
 
 impl<P: SearchProtocol> fmt::Debug for SearchScenario<P> {
@@ -411,6 +418,13 @@ impl<P: SearchProtocol> State<P> {
         }
     }
 
+    /// Whether nothing more can happen (see [`SearchScenario::at_rest`]).
+    fn at_rest(&self, requests: usize) -> bool {
+        self.flight.is_empty()
+            && self.next_request == requests
+            && self.nodes.iter().all(|n| n.process.is_some() && n.timers.is_empty())
+    }
+
     fn remove_in_flight(&mut self, id: MsgId) -> Envelope<P::Msg> {
         let at = self.flight.iter().position(|(m, _)| *m == id).expect("a message in flight");
         self.flight.swap_remove(at).1
@@ -636,9 +650,11 @@ impl<P: SearchProtocol> SearchScenario<P> {
     /// Checks a state; on a violation, fills in the outcome and says so.
     fn violation(&self, state: &State<P>, outcome: &mut Outcome<P>) -> bool {
         let run = state.run();
+        let resting = state.at_rest(self.requests.len());
+        let checked = self.properties.iter().chain(self.at_rest.iter().filter(|_| resting));
         let found = match &run.aborted {
             Some(why) => Some((RUN_COMPLETES, why.to_string())),
-            None => self.properties.iter().find_map(|p| {
+            None => checked.into_iter().find_map(|p| {
                 let verdict = panics::catch(|| (p.check)(&run)).unwrap_or_else(|caught| {
                     Verdict::fails(format!(
                         "panicked at {} while checking: {}",
@@ -702,7 +718,9 @@ impl<P: SearchProtocol> SearchScenario<P> {
             "A panic or a todo! in a handler; a state that never repeats (a counter of events \
              kept in the node), which makes the search give up.",
         ))
-        .chain(self.properties.iter().map(|p| (p.name, p.definition, p.causes)))
+        .chain(
+            self.properties.iter().chain(&self.at_rest).map(|p| (p.name, p.definition, p.causes)),
+        )
         .map(|(name, definition, causes)| PropertyResult::new(name, definition, causes))
         .collect();
         let failed = match &outcome.violation {
@@ -817,7 +835,9 @@ impl<P: SearchProtocol> Graded for SearchScenario<P> {
     }
 
     fn property_names(&self) -> Vec<&'static str> {
-        std::iter::once(RUN_COMPLETES).chain(self.properties.iter().map(|p| p.name)).collect()
+        std::iter::once(RUN_COMPLETES)
+            .chain(self.properties.iter().chain(&self.at_rest).map(|p| p.name))
+            .collect()
     }
 
     fn evaluate(&self, lab: &str, _seeds: Vec<u64>) -> Report {
@@ -947,6 +967,19 @@ mod tests {
         })
     }
 
+    /// Every value below 100 asked for has been output.
+    fn everything_output() -> Property<Relay> {
+        Property::new("all out", "everything asked for came out", "losing it", |run| {
+            let asked =
+                run.trace.events.iter().filter(
+                    |e| matches!(e.kind, EventKind::Request { request, .. } if request < 100),
+                );
+            let out =
+                run.trace.events.iter().filter(|e| matches!(e.kind, EventKind::Output { .. }));
+            if asked.count() == out.count() { Verdict::Holds } else { Verdict::fails("lost") }
+        })
+    }
+
     fn relay(requests: &[u8], depth: u32) -> SearchScenario<Relay> {
         SearchScenario {
             name: "relay",
@@ -959,6 +992,7 @@ mod tests {
             limits: Limits { depth, crashes: 0, drops: 0, duplicates: 0, max_states: 1_000 },
             crashable: Vec::new(),
             properties: vec![in_order()],
+            at_rest: vec![everything_output()],
         }
     }
 
@@ -1006,6 +1040,27 @@ mod tests {
         assert!(lines[0].contains("zero is not relayed"), "{lines:?}");
         assert_eq!(lines[1], "  --    in order: not judged (the run stopped early)");
     }
+
+    #[test]
+    fn properties_at_rest_are_judged_only_when_nothing_more_can_happen() {
+        // A relay that forgets its messages is at rest after the requests, with nothing out.
+        let s = SearchScenario { factory: Arc::new(|_| Box::new(Forgetful)), ..relay(&[1, 2], 6) };
+        let outcome = s.explore(s.limits, Strategy::BreadthFirst);
+        let (_, name, _) = outcome.violation.expect("the relay loses everything");
+        assert_eq!((name, outcome.schedule.len()), ("all out", 2));
+        // The correct relay is never at rest with a value missing, though it passes through
+        // states (a message in flight) where one is.
+        let correct = relay(&[1, 2], 6);
+        let outcome = correct.explore(correct.limits, Strategy::BreadthFirst);
+        assert_eq!(outcome.violation.map(|v| v.1), Some("in order"));
+        let in_turn = relay(&[1, 1], 6);
+        assert!(in_turn.explore(in_turn.limits, Strategy::BreadthFirst).violation.is_none());
+    }
+
+    #[derive(Clone, Debug, Hash)]
+    struct Forgetful;
+
+    impl Process<Relay> for Forgetful {}
 
     #[test]
     fn a_search_that_runs_out_of_room_says_so() {

@@ -154,6 +154,38 @@ pub fn delivered_in_time(timing: Timing, max_delay: Duration) -> Property<Links>
     )
 }
 
+/// For the search: once nothing more can happen, every message has been delivered.
+pub fn all_delivered() -> Property<Links> {
+    Property::new(
+        "all delivered at rest",
+        "When the search reaches a state where nothing more can happen (no packet in flight, no \
+         timer pending, no message left to send), every message has been delivered: the run \
+         is over, and a missing message will never come.",
+        "acknowledging a message that was not delivered, so the sender stops retransmitting it; \
+         no retransmission timer; cancelling timers that still have work to do.",
+        |run: &Run<Links>| {
+            let mut delivered: BTreeMap<Link, usize> = BTreeMap::new();
+            for e in &run.trace.events {
+                if let EventKind::Output { node, output } = &e.kind {
+                    *delivered.entry((output.from, *node)).or_default() += 1;
+                }
+            }
+            for (&(s, r), msgs) in &requested(&run.trace) {
+                let got = delivered.get(&(s, r)).copied().unwrap_or(0);
+                if got < msgs.len() {
+                    return Verdict::fails(format!(
+                        "nothing more can happen, and {s}->{r} {} (payload {}) was never \
+                         delivered",
+                        ordinal(got),
+                        msgs[got].1
+                    ));
+                }
+            }
+            Verdict::Holds
+        },
+    )
+}
+
 /// Data packets carry the message the contract says their sequence number stands for.
 pub fn packets_follow_the_contract() -> Property<Links> {
     Property::safety(

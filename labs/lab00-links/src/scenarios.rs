@@ -321,5 +321,6 @@ pub fn every_interleaving<N: ReliableLink>(timing: Timing) -> SearchScenario<Lin
             properties::no_resend_after_ack(),
             properties::acks_answer_data(),
         ],
+        at_rest: vec![properties::all_delivered()],
     }
 }
