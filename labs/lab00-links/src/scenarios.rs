@@ -310,7 +310,7 @@ pub fn every_interleaving<N: ReliableLink>(timing: Timing) -> SearchScenario<Lin
             (NodeId(0), SendRequest { to: NodeId(1), payload: 7 }),
             (NodeId(0), SendRequest { to: NodeId(1), payload: 8 }),
         ],
-        limits: Limits { depth: 10, crashes: 1, drops: 0, duplicates: 1, max_states: 2_000_000 },
+        limits: Limits { depth: 10, crashes: 1, drops: 0, duplicates: 1, max_states: 400_000 },
         // The contract lets receivers crash, not senders: a sender keeps no durable state, and
         // after a restart would number new messages from 0 again.
         crashable: vec![NodeId(1)],
