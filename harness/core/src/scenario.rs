@@ -326,6 +326,30 @@ pub trait Graded: Send + Sync {
     }
 }
 
+/// A run's events, filtered, as text or JSON lines, or as an HTML diagram marking `violation`.
+pub(crate) fn render_run<P: Protocol>(
+    run: &Run<P>,
+    filter: &crate::trace::Filter,
+    format: crate::trace::Format,
+    title: &str,
+    violation: Option<(Time, &str)>,
+) -> String {
+    let line = |e| match format {
+        crate::trace::Format::Json => run.trace.render_json(e),
+        _ => run.trace.render_text(e),
+    };
+    match format {
+        crate::trace::Format::Html => crate::diagram::render(run, filter, title, violation),
+        _ => run
+            .trace
+            .events
+            .iter()
+            .filter(|e| filter.keeps(&run.trace, e))
+            .map(|e| line(e) + "\n")
+            .collect(),
+    }
+}
+
 /// A rendered trace, and a note for the reader (such as "no property fails").
 #[derive(Debug)]
 pub struct Rendered {
@@ -394,24 +418,8 @@ impl<P: Protocol> Graded for Arc<Scenario<P>> {
                 }
             }
         }
-        let text = match view.format {
-            crate::trace::Format::Html => {
-                let v = violation.as_ref().map(|(t, s)| (*t, s.as_str()));
-                crate::diagram::render(&run, &filter, title, v)
-            }
-            format => {
-                let mut text = String::new();
-                for e in run.trace.events.iter().filter(|e| filter.keeps(&run.trace, e)) {
-                    text.push_str(&if format == crate::trace::Format::Json {
-                        run.trace.render_json(e)
-                    } else {
-                        run.trace.render_text(e)
-                    });
-                    text.push('\n');
-                }
-                text
-            }
-        };
+        let v = violation.as_ref().map(|(t, s)| (*t, s.as_str()));
+        let text = render_run(&run, &filter, view.format, title, v);
         Rendered { text, note }
     }
 }

@@ -37,7 +37,7 @@ use crate::node::{Ctx, Effect, NodeId, Process, Protocol, RequestId, TimerId};
 use crate::panics;
 use crate::report::{Failure, PropertyResult, Report};
 use crate::rng::{Purpose, Rng};
-use crate::scenario::{Graded, Property, RUN_COMPLETES, Rendered, Verdict};
+use crate::scenario::{Graded, Property, RUN_COMPLETES, Rendered, Verdict, render_run};
 use crate::sim::{Abort, Call, Run};
 use crate::storage::Storage;
 use crate::time::Time;
@@ -852,26 +852,8 @@ impl<P: SearchProtocol> Graded for SearchScenario<P> {
                 note: Some(format!("no state within {}'s budget violates a property", self.name)),
             };
         };
-        let text = match view.format {
-            crate::trace::Format::Html => {
-                let violation = format!("{name}: {evidence}");
-                crate::diagram::render(&run, &view.filter, title, Some((run.end, &violation)))
-            }
-            format => run
-                .trace
-                .events
-                .iter()
-                .filter(|e| view.filter.keeps(&run.trace, e))
-                .map(|e| {
-                    let line = if format == crate::trace::Format::Json {
-                        run.trace.render_json(e)
-                    } else {
-                        run.trace.render_text(e)
-                    };
-                    line + "\n"
-                })
-                .collect(),
-        };
+        let violation = format!("{name}: {evidence}");
+        let text = render_run(&run, &view.filter, view.format, title, Some((run.end, &violation)));
         Rendered { text, note: Some(format!("the shortest schedule that breaks {name}")) }
     }
 
@@ -1055,6 +1037,22 @@ mod tests {
         assert_eq!(outcome.violation.map(|v| v.1), Some("in order"));
         let in_turn = relay(&[1, 1], 6);
         assert!(in_turn.explore(in_turn.limits, Strategy::BreadthFirst).violation.is_none());
+    }
+
+    #[test]
+    fn the_trace_of_a_search_is_its_shortest_counterexample() {
+        let s = relay(&[1, 2], 8);
+        let view = crate::trace::View {
+            format: crate::trace::Format::Text,
+            filter: crate::trace::Filter::default(),
+            around_violation: false,
+        };
+        let rendered = s.render_trace("relay", 1, &view);
+        let lines: Vec<&str> = rendered.text.lines().collect();
+        assert_eq!(rendered.note.as_deref(), Some("the shortest schedule that breaks in order"));
+        assert!(lines.iter().any(|l| l.contains("n0 request r1 2")), "{lines:?}");
+        assert!(lines.last().is_some_and(|l| l.contains("n1 output 2")), "{lines:?}");
+        assert_eq!(lines.iter().filter(|l| l.contains("deliver")).count(), 1, "{lines:?}");
     }
 
     #[derive(Clone, Debug, Hash)]
