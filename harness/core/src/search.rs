@@ -154,25 +154,65 @@ enum Step {
     Restart(NodeId),
 }
 
-/// One node in one state.
+/// One node in one state. A step changes one node, so a successor shares the others' process,
+/// timers and storage with its parent (copied on the first write), and their hashes.
 struct Node<P: Protocol> {
-    process: Option<Box<dyn SearchProcess<P>>>,
+    process: Option<Arc<dyn SearchProcess<P>>>,
     incarnation: u32,
     rng: Rng,
     /// Pending timers: due time (on the perfect clock) and tag.
-    timers: BTreeMap<TimerId, (Time, P::Timer)>,
+    timers: Arc<BTreeMap<TimerId, (Time, P::Timer)>>,
     next_timer: u64,
+    storage: Arc<Storage>,
+    /// The node's part of the state's fingerprint, until it changes.
+    hash: Option<u64>,
 }
 
 impl<P: Protocol> Clone for Node<P> {
     fn clone(&self) -> Self {
         Node {
-            process: self.process.as_ref().map(|p| p.clone_process()),
+            process: self.process.clone(),
             incarnation: self.incarnation,
             rng: self.rng.clone(),
-            timers: self.timers.clone(),
+            timers: Arc::clone(&self.timers),
             next_timer: self.next_timer,
+            storage: Arc::clone(&self.storage),
+            hash: self.hash,
         }
+    }
+}
+
+impl<P: SearchProtocol> Node<P> {
+    fn timers_mut(&mut self) -> &mut BTreeMap<TimerId, (Time, P::Timer)> {
+        self.hash = None;
+        Arc::make_mut(&mut self.timers)
+    }
+
+    fn storage_mut(&mut self) -> &mut Storage {
+        self.hash = None;
+        Arc::make_mut(&mut self.storage)
+    }
+
+    fn fingerprint(&mut self) -> u64 {
+        if let Some(h) = self.hash {
+            return h;
+        }
+        let mut h = DefaultHasher::new();
+        match &self.process {
+            Some(process) => {
+                1u8.hash(&mut h);
+                process.hash_process(&mut h);
+                // The generator's next draw stands for its state.
+                self.rng.clone().next_u64().hash(&mut h);
+                self.timers.hash(&mut h);
+            }
+            None => 0u8.hash(&mut h),
+        }
+        self.incarnation.hash(&mut h);
+        self.storage.hash(&mut h);
+        let h = h.finish();
+        self.hash = Some(h);
+        h
     }
 }
 
@@ -210,7 +250,6 @@ impl<P: Protocol> Segment<P> {
 struct State<P: Protocol> {
     now: Time,
     nodes: Vec<Node<P>>,
-    storage: Vec<Storage>,
     /// Messages sent and neither delivered nor dropped.
     flight: Vec<(MsgId, Envelope<P::Msg>)>,
     /// Messages sent on the path so far (the next message's id).
@@ -245,11 +284,12 @@ impl<P: SearchProtocol> State<P> {
                     process: None,
                     incarnation: 0,
                     rng: Rng::from_seed(0),
-                    timers: BTreeMap::new(),
+                    timers: Arc::default(),
                     next_timer: 0,
+                    storage: Arc::default(),
+                    hash: None,
                 })
                 .collect(),
-            storage: vec![Storage::new(); scenario.nodes],
             flight: Vec::new(),
             sent: 0,
             next_request: 0,
@@ -279,7 +319,6 @@ impl<P: SearchProtocol> State<P> {
         let mut next = State {
             now: self.now,
             nodes: self.nodes.clone(),
-            storage: self.storage.clone(),
             flight: self.flight.clone(),
             sent: self.sent,
             next_request: self.next_request,
@@ -307,7 +346,7 @@ impl<P: SearchProtocol> State<P> {
             run.trace.messages.extend(segment.messages.iter().cloned());
         }
         run.end = self.now;
-        run.storage.clone_from(&self.storage);
+        run.storage = self.nodes.iter().map(|n| Storage::clone(&n.storage)).collect();
         run.aborted.clone_from(&self.aborted);
         run
     }
@@ -389,7 +428,8 @@ impl<P: SearchProtocol> State<P> {
             }
             Step::Fire(node, id) => {
                 let slot = &mut self.nodes[node.index()];
-                let (due, timer) = slot.timers.remove(&id).expect("a pending timer was chosen");
+                let (due, timer) =
+                    slot.timers_mut().remove(&id).expect("a pending timer was chosen");
                 self.now = self.now.max(due);
                 self.record(EventKind::TimerFired { node, id, timer: timer.clone() });
                 self.dispatch(node, Call::Timer(timer));
@@ -409,9 +449,9 @@ impl<P: SearchProtocol> State<P> {
                 self.crashes += 1;
                 let slot = &mut self.nodes[node.index()];
                 slot.process = None;
-                slot.timers.clear();
+                slot.timers_mut().clear();
                 slot.incarnation += 1;
-                let lost_writes = self.storage[node.index()].crash() as u32;
+                let lost_writes = slot.storage_mut().crash() as u32;
                 self.record(EventKind::Crash { node, cut: None, lost_writes });
             }
             Step::Restart(node) => self.start(scenario, node),
@@ -433,10 +473,11 @@ impl<P: SearchProtocol> State<P> {
     fn start(&mut self, scenario: &SearchScenario<P>, node: NodeId) {
         let slot = &mut self.nodes[node.index()];
         let incarnation = slot.incarnation;
+        slot.hash = None;
         slot.rng = Rng::stream(SEARCH_SEED, Purpose::Node, node.0, incarnation);
         slot.next_timer = 0;
         match panics::catch(|| (scenario.factory)(node)) {
-            Ok(process) => slot.process = Some(process),
+            Ok(process) => slot.process = Some(Arc::from(process)),
             Err(caught) => return self.panicked(node, "the constructor", caught),
         }
         if incarnation == 0 {
@@ -457,13 +498,18 @@ impl<P: SearchProtocol> State<P> {
     fn dispatch(&mut self, node: NodeId, call: Call<P>) {
         let handler = call.name();
         let mut effects = Vec::new();
-        let Node { process, rng, next_timer, .. } = &mut self.nodes[node.index()];
-        let process = process.as_mut().expect("handlers run only on nodes that are up");
-        let storage = &self.storage[node.index()];
+        let slot = &mut self.nodes[node.index()];
+        slot.hash = None;
+        let shared = slot.process.as_mut().expect("handlers run only on nodes that are up");
+        if Arc::get_mut(shared).is_none() {
+            *shared = Arc::from(shared.clone_process());
+        }
+        let process = Arc::get_mut(shared).expect("a process just copied has one owner");
+        let (rng, next_timer, storage) = (&mut slot.rng, &mut slot.next_timer, &*slot.storage);
         let outcome = {
             let wall = Clock::PERFECT.wall(self.now);
             let mut ctx = Ctx::new(node, self.now, wall, rng, storage, &mut effects, next_timer);
-            panics::catch(|| call.invoke(process.as_mut(), &mut ctx))
+            panics::catch(|| call.invoke(process, &mut ctx))
         };
         if let Err(caught) = outcome {
             return self.panicked(node, handler, caught);
@@ -496,27 +542,27 @@ impl<P: SearchProtocol> State<P> {
             }
             Effect::SetTimer { id, after, timer } => {
                 let due = self.now + after;
-                self.nodes[node.index()].timers.insert(id, (due, timer.clone()));
+                self.nodes[node.index()].timers_mut().insert(id, (due, timer.clone()));
                 self.record(EventKind::TimerSet { node, id, after, timer });
             }
             Effect::CancelTimer(id) => {
-                if self.nodes[node.index()].timers.remove(&id).is_some() {
+                if self.nodes[node.index()].timers_mut().remove(&id).is_some() {
                     self.record(EventKind::TimerCancelled { node, id });
                 }
             }
             Effect::Put { key, value } => {
                 let bytes = value.len() as u32;
                 let logged = key.as_str().into();
-                self.storage[node.index()].put(key, value);
+                self.nodes[node.index()].storage_mut().put(key, value);
                 self.record(EventKind::Put { node, key: logged, bytes });
             }
             Effect::Delete(key) => {
                 let logged = key.as_str().into();
-                self.storage[node.index()].delete(key);
+                self.nodes[node.index()].storage_mut().delete(key);
                 self.record(EventKind::Delete { node, key: logged });
             }
             Effect::Sync => {
-                self.storage[node.index()].sync();
+                self.nodes[node.index()].storage_mut().sync();
                 self.record(EventKind::Sync { node });
             }
             Effect::Reply { id, response } => self.record(EventKind::Reply { node, id, response }),
@@ -526,22 +572,11 @@ impl<P: SearchProtocol> State<P> {
     }
 
     /// What tells this state apart from every other (see the module's documentation).
-    fn fingerprint(&self) -> u64 {
+    fn fingerprint(&mut self) -> u64 {
         let mut h = DefaultHasher::new();
         self.now.hash(&mut h);
-        for (node, storage) in self.nodes.iter().zip(&self.storage) {
-            match &node.process {
-                Some(process) => {
-                    1u8.hash(&mut h);
-                    process.hash_process(&mut h);
-                    // The generator's next draw stands for its state.
-                    node.rng.clone().next_u64().hash(&mut h);
-                    node.timers.hash(&mut h);
-                }
-                None => 0u8.hash(&mut h),
-            }
-            node.incarnation.hash(&mut h);
-            storage.hash(&mut h);
+        for node in &mut self.nodes {
+            node.fingerprint().hash(&mut h);
         }
         let mut flight: Vec<u64> =
             self.flight.iter().map(|(_, e)| hash_of(&envelope_key(e))).collect();
@@ -599,7 +634,7 @@ impl<P: SearchProtocol> SearchScenario<P> {
             violation: None,
             schedule: Vec::new(),
         };
-        let initial = State::initial(self);
+        let mut initial = State::initial(self);
         // Per state, the shallowest depth it was reached at: depth first may reach a state by a
         // long path first, and must explore it again when a shorter one leaves more steps.
         let mut visited: BTreeMap<u64, u32> = BTreeMap::new();
@@ -620,7 +655,7 @@ impl<P: SearchProtocol> SearchScenario<P> {
             // The path so far, frozen once and shared by every successor.
             let shared = Arc::new(std::mem::take(&mut state.path));
             for step in choices {
-                let next = state.successor(&shared, step, self);
+                let mut next = state.successor(&shared, step, self);
                 outcome.explored += 1;
                 let fingerprint = next.fingerprint();
                 match visited.get_mut(&fingerprint) {
