@@ -626,6 +626,13 @@ pub struct Outcome<P: Protocol> {
 impl<P: SearchProtocol> SearchScenario<P> {
     /// Explores every state within the limits; stops at the first violation.
     pub fn explore(&self, limits: Limits, strategy: Strategy) -> Outcome<P> {
+        if let Some(p) = self.properties.iter().find(|p| !p.safety) {
+            panic!(
+                "{}: \"{}\" is not a safety property, so a prefix of a run cannot judge it; \
+                 check it at rest instead",
+                self.name, p.name
+            );
+        }
         let mut outcome = Outcome {
             explored: 1,
             unique: 1,
