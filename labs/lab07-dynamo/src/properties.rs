@@ -79,7 +79,13 @@ fn ops(run: &Run<DynamoKv>) -> BTreeMap<RequestId, Op> {
     for (i, e) in run.trace.events.iter().enumerate() {
         match &e.kind {
             EventKind::Request { node, id, request } => {
-                let op = Op { node: *node, request: request.clone(), invoked: e.at, index: i, reply: None };
+                let op = Op {
+                    node: *node,
+                    request: request.clone(),
+                    invoked: e.at,
+                    index: i,
+                    reply: None,
+                };
                 ops.insert(*id, op);
             }
             EventKind::Reply { id, response, .. } => {
@@ -142,9 +148,10 @@ impl Stores {
     /// Whether `node` holds the write (in its store or as a hint for anyone).
     fn holds(&self, node: NodeId, key: &str, value: &str, dot: Option<Dot>) -> bool {
         holds(self.get(node, key), value, dot)
-            || self.hints.get(&node).is_some_and(|h| {
-                h.iter().any(|((_, k), s)| k == key && holds(s, value, dot))
-            })
+            || self
+                .hints
+                .get(&node)
+                .is_some_and(|h| h.iter().any(|((_, k), s)| k == key && holds(s, value, dot)))
     }
 
     fn at_end(run: &Run<DynamoKv>) -> Stores {
@@ -362,9 +369,9 @@ pub fn no_false_conflicts() -> Property<DynamoKv> {
             let check = |siblings: &[Version], at: Time, what: &str| -> Option<Verdict> {
                 for v in siblings {
                     for w in siblings {
-                        let replaced = contexts.get(w.value.as_str()).is_some_and(|c| {
-                            v.dot != w.dot && covers(c, v.dot)
-                        });
+                        let replaced = contexts
+                            .get(w.value.as_str())
+                            .is_some_and(|c| v.dot != w.dot && covers(c, v.dot));
                         if replaced {
                             return Some(Verdict::fails_at(
                                 at,
@@ -382,11 +389,17 @@ pub fn no_false_conflicts() -> Property<DynamoKv> {
             for e in &run.trace.events {
                 match &e.kind {
                     EventKind::Output { node, output: Event::Stored { key, siblings } } => {
-                        if let Some(v) = check(siblings, e.at, &format!("{node}'s store of {key:?}")) {
+                        if let Some(v) =
+                            check(siblings, e.at, &format!("{node}'s store of {key:?}"))
+                        {
                             return v;
                         }
                     }
-                    EventKind::Reply { node, response: Response::Values { siblings, context }, .. } => {
+                    EventKind::Reply {
+                        node,
+                        response: Response::Values { siblings, context },
+                        ..
+                    } => {
                         if let Some(v) = check(siblings, e.at, &format!("{node}'s answer")) {
                             return v;
                         }
@@ -527,7 +540,11 @@ pub fn every_request_answered() -> Property<DynamoKv> {
                                 format!(
                                     "{} never answered the {} of {:?} handed to it at {}",
                                     op.node,
-                                    if matches!(op.request, Request::Get { .. }) { "read" } else { "write" },
+                                    if matches!(op.request, Request::Get { .. }) {
+                                        "read"
+                                    } else {
+                                        "write"
+                                    },
                                     op.request.key(),
                                     op.invoked
                                 ),
@@ -609,7 +626,8 @@ pub fn siblings_seen() -> Property<DynamoKv> {
                     }
                     if siblings.len() == 1 {
                         let c = contexts.get(siblings[0].value.as_str());
-                        if c.is_some_and(|c| multi.iter().any(|m| m.iter().all(|d| covers(c, *d)))) {
+                        if c.is_some_and(|c| multi.iter().any(|m| m.iter().all(|d| covers(c, *d))))
+                        {
                             return Verdict::Holds;
                         }
                     }
@@ -645,7 +663,12 @@ pub fn read_repair() -> Property<DynamoKv> {
                 // answer.
                 let mut until = run.trace.events.len();
                 for (i, e) in run.trace.events.iter().enumerate().skip(op.index) {
-                    if let EventKind::TimerFired { node, timer: crate::Timer::RequestTimeout { req }, .. } = &e.kind {
+                    if let EventKind::TimerFired {
+                        node,
+                        timer: crate::Timer::RequestTimeout { req },
+                        ..
+                    } = &e.kind
+                    {
                         if *node == op.node && reqs.contains(req) {
                             until = i;
                             break;
@@ -752,7 +775,10 @@ pub fn hints_handed_back() -> Property<DynamoKv> {
                         ),
                     );
                 }
-                let left = stores.hints.get(standin).is_some_and(|h| h.contains_key(&(*home, key.clone())));
+                let left = stores
+                    .hints
+                    .get(standin)
+                    .is_some_and(|h| h.contains_key(&(*home, key.clone())));
                 if left {
                     return Verdict::fails(format!(
                         "{standin} still keeps its hint of {key:?} for {home} at the end"
@@ -769,8 +795,9 @@ pub fn anti_entropy_bytes(reference: Arc<Reference>) -> Property<DynamoKv> {
     Property::new(
         "anti-entropy exchanges bytes of order k log K",
         "Each Merkle exchange that starts once clients have stopped writing sends, in all its \
-         MerkleHashes and MerkleLeaves messages (as JSON), at most 200 + d x (64 x (LEVELS + 1) \
-         + 4 E) bytes, where d is the number of keys the two nodes replicate and disagree on when \
+         MerkleHashes and MerkleLeaves messages (as JSON), at most 150 x (LEVELS + 3) + d x (64 x \
+         (LEVELS + 1) + 4 E) bytes (a message per level, and per differing key a path of hashes \
+         and both sides' entries), where d is the number of keys the two nodes replicate and disagree on when \
          it starts, and E the largest JSON size of either side's entry of such a key; and on every seed \
          some exchange repaired a difference. A full-state exchange sends every shared entry.",
         "sending every entry of the shared range instead of walking the tree; sending all \
@@ -823,9 +850,8 @@ pub fn anti_entropy_bytes(reference: Arc<Reference>) -> Property<DynamoKv> {
                 let EventKind::Send { msg } = e.kind else { continue };
                 let m = run.trace.message(msg);
                 let session = match &m.msg {
-                    Message::MerkleHashes { session, .. } | Message::MerkleLeaves { session, .. } => {
-                        *session
-                    }
+                    Message::MerkleHashes { session, .. }
+                    | Message::MerkleLeaves { session, .. } => *session,
                     _ => continue,
                 };
                 let bytes = serde_json::to_vec(&m.msg).map_or(0, |b| b.len());
@@ -862,7 +888,7 @@ pub fn anti_entropy_bytes(reference: Arc<Reference>) -> Property<DynamoKv> {
                     continue;
                 }
                 repaired |= d > 0;
-                let bound = 200 + d * (64 * (levels + 1) + 4 * entry);
+                let bound = 150 * (levels + 3) + d * (64 * (levels + 1) + 4 * entry);
                 if sent > bound {
                     return Verdict::fails_at(
                         start,
@@ -938,7 +964,8 @@ pub fn placement_follows_ring(members: Vec<NodeId>, n: usize) -> Property<Dynamo
                 else {
                     continue;
                 };
-                let ring = rings.entry(*vnodes).or_insert_with(|| Reference::new(&members, *vnodes, n));
+                let ring =
+                    rings.entry(*vnodes).or_insert_with(|| Reference::new(&members, *vnodes, n));
                 let want = ring.owners(key);
                 if *replicas != want {
                     return Verdict::fails_at(

@@ -137,10 +137,8 @@ impl Shape {
             anti_entropy: self.anti_entropy,
             timing,
         };
-        let mut properties = vec![
-            properties::writes_wait_for_w(self.w),
-            properties::reads_wait_for_r(self.r),
-        ];
+        let mut properties =
+            vec![properties::writes_wait_for_w(self.w), properties::reads_wait_for_r(self.r)];
         if !self.sloppy && self.r + self.w > self.n {
             properties.push(properties::reads_see_acknowledged_writes());
         }
@@ -185,7 +183,13 @@ impl Shape {
     }
 }
 
-fn crash_and_restart(rng: &mut Rng, node: NodeId, from: u64, to: u64, down: (u64, u64)) -> [Fault; 2] {
+fn crash_and_restart(
+    rng: &mut Rng,
+    node: NodeId,
+    from: u64,
+    to: u64,
+    down: (u64, u64),
+) -> [Fault; 2] {
     let at = Time::from_millis(rng.between(from, to));
     let back = at + Duration::from_millis(rng.between(down.0, down.1));
     [Fault::Crash { node, at }, Fault::Restart { node, at: back }]
@@ -218,7 +222,8 @@ impl Probing {
             properties::placement_follows_ring(members.clone(), N),
         ];
         properties.extend(self.extra);
-        let (probes, vnodes, fixed, count) = (self.probes, self.vnodes.clone(), self.fixed_keys, self.keys);
+        let (probes, vnodes, fixed, count) =
+            (self.probes, self.vnodes.clone(), self.fixed_keys, self.keys);
         let key_words = if fixed {
             format!("the keys key0..key{}", count - 1)
         } else {
@@ -244,12 +249,21 @@ impl Probing {
             plan: Arc::new(move |rng| {
                 let mut schedule = Vec::new();
                 for k in 0..count {
-                    let key = if fixed { format!("key{k}") } else { format!("user:{}", rng.next_u64()) };
+                    let key =
+                        if fixed { format!("key{k}") } else { format!("user:{}", rng.next_u64()) };
                     for p in 0..probes as u32 {
-                        schedule.push((Time::from_millis(1), NodeId(p), Request::Get { key: key.clone() }));
+                        schedule.push((
+                            Time::from_millis(1),
+                            NodeId(p),
+                            Request::Get { key: key.clone() },
+                        ));
                     }
                 }
-                Plan { faults: Vec::new(), clocks: Vec::new(), workload: Box::new(Schedule(schedule)) }
+                Plan {
+                    faults: Vec::new(),
+                    clocks: Vec::new(),
+                    workload: Box::new(Schedule(schedule)),
+                }
             }),
             factory: Arc::new(move |id| {
                 if id.index() >= probes {
@@ -416,10 +430,10 @@ fn part_b_and_c() -> Vec<Shape> {
                 });
                 faults
             }),
-            extra: vec![
-                evidence::crashed_and_restarted(NodeId(2)),
-                evidence::crashed_and_restarted(NodeId(5)),
-            ],
+            extra: vec![evidence::all_restarted(
+                "n2 and n5 restarted and carried on",
+                vec![NodeId(2), NodeId(5)],
+            )],
             ..Shape::new("eight_nodes_churn", "B", "eight nodes, loss and two restarts")
                 .users(4, 6, 60, Time::from_millis(1800))
         },
@@ -483,16 +497,11 @@ fn stale_reads() -> Shape {
     let five = Reference::new(&nodes(5), VNODES, 3);
     let owners = five.owners("k");
     let (a, b, c) = (owners[0], owners[1], owners[2]);
-    let put = |value: &str| Request::Put {
-        key: "k".into(),
-        value: value.into(),
-        context: VClock::new(),
-    };
+    let put =
+        |value: &str| Request::Put { key: "k".into(), value: value.into(), context: VClock::new() };
     let get = || Request::Get { key: "k".into() };
-    let mut schedule = vec![
-        (Time::from_millis(300), a, put("v1")),
-        (Time::from_millis(450), a, put("v2")),
-    ];
+    let mut schedule =
+        vec![(Time::from_millis(300), a, put("v1")), (Time::from_millis(450), a, put("v2"))];
     for i in 0..10u64 {
         let at = Time::from_millis(500 + 20 * i);
         schedule.push((at, if i % 2 == 0 { b } else { c }, get()));
@@ -515,16 +524,19 @@ fn stale_reads() -> Shape {
                 &[&[a], &others],
             )]
         }),
-        workload: "blind writes of v1 (300ms) and v2 (450ms) to k at its first owner; reads of k at \
+        workload:
+            "blind writes of v1 (300ms) and v2 (450ms) to k at its first owner; reads of k at \
                    its other owners every 20 ms from 500ms to 680ms, and from 2000ms to 2060ms"
-            .into(),
+                .into(),
         clients: Arc::new(move |_| Box::new(Schedule(schedule.clone()))),
         extra: vec![evidence::partition_blocked()],
         outcome: Some(Arc::new(|run| {
             let (during, stale_during) = properties::stale_reads_between(run, 0, 1000);
             let (after, stale_after) = properties::stale_reads_between(run, 1000, u64::MAX);
             vec![
-                format!("reads begun after v2 was acknowledged, during the partition: {during}; stale: {stale_during}"),
+                format!(
+                    "reads begun after v2 was acknowledged, during the partition: {during}; stale: {stale_during}"
+                ),
                 format!("reads after the heal and anti-entropy: {after}; stale: {stale_after}"),
             ]
         })),
@@ -544,7 +556,9 @@ fn merkle_repair() -> Shape {
         sloppy: false,
         duration: Duration::from_millis(2000),
         faults: "n2 crashes at 400-450ms and restarts 100-150ms later",
-        draw_faults: Arc::new(|rng| crash_and_restart(rng, NodeId(2), 400, 450, (100, 150)).to_vec()),
+        draw_faults: Arc::new(|rng| {
+            crash_and_restart(rng, NodeId(2), 400, 450, (100, 150)).to_vec()
+        }),
         workload: format!(
             "blind writes of key0..key{} at n0, n1, n3, n4 in turn, one every millisecond from \
              100ms",
@@ -565,9 +579,7 @@ fn merkle_repair() -> Shape {
                 .collect();
             Box::new(Schedule(schedule))
         }),
-        extra: vec![
-            evidence::crashed_and_restarted(NodeId(2)),
-        ],
+        extra: vec![evidence::crashed_and_restarted(NodeId(2))],
         ..Shape::new(
             "merkle_repair",
             "C",

@@ -107,7 +107,11 @@ impl Store {
 
     /// Writes `changes` (and the names of new keys and hint slots) to durable storage, and
     /// syncs.
-    pub(crate) fn persist(&mut self, ctx: &mut Ctx<'_, crate::DynamoKv>, changes: &BTreeSet<Change>) {
+    pub(crate) fn persist(
+        &mut self,
+        ctx: &mut Ctx<'_, crate::DynamoKv>,
+        changes: &BTreeSet<Change>,
+    ) {
         for key in std::mem::take(&mut self.fresh_keys) {
             ctx.save(format!("key/{}", self.logged_keys), &key);
             self.logged_keys += 1;

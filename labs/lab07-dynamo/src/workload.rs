@@ -69,7 +69,13 @@ impl Users {
         self.open.insert(id, (user, key));
     }
 
-    fn write(&mut self, api: &mut WorkloadApi<'_, DynamoKv>, user: u32, key: String, context: VClock) {
+    fn write(
+        &mut self,
+        api: &mut WorkloadApi<'_, DynamoKv>,
+        user: u32,
+        key: String,
+        context: VClock,
+    ) {
         let count = self.writes.entry(user).or_insert(0);
         *count += 1;
         let value = format!("u{user}.{count}");

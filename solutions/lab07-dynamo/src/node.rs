@@ -216,7 +216,11 @@ impl Node {
     }
 
     /// A read has R answers: reply with their reconciliation.
-    fn answer_read(ctx: &mut Ctx<'_, DynamoKv>, id: RequestId, replies: &BTreeMap<NodeId, Vec<Version>>) {
+    fn answer_read(
+        ctx: &mut Ctx<'_, DynamoKv>,
+        id: RequestId,
+        replies: &BTreeMap<NodeId, Vec<Version>>,
+    ) {
         let siblings = replies.values().fold(Vec::new(), |acc, s| reconcile(&acc, s));
         let context = context_of(&siblings);
         ctx.reply(id, Response::Values { siblings, context });
@@ -227,7 +231,10 @@ impl Node {
         let merged = replies.values().fold(Vec::new(), |acc, s| reconcile(&acc, s));
         for (&replica, siblings) in replies {
             if *siblings != merged {
-                ctx.send(replica, Message::Repair { key: key.to_string(), siblings: merged.clone() });
+                ctx.send(
+                    replica,
+                    Message::Repair { key: key.to_string(), siblings: merged.clone() },
+                );
             }
         }
     }
@@ -247,7 +254,13 @@ impl Node {
         }
     }
 
-    fn on_fetched(&mut self, ctx: &mut Ctx<'_, DynamoKv>, from: NodeId, req: u64, siblings: Vec<Version>) {
+    fn on_fetched(
+        &mut self,
+        ctx: &mut Ctx<'_, DynamoKv>,
+        from: NodeId,
+        req: u64,
+        siblings: Vec<Version>,
+    ) {
         let r = self.config.r;
         let Some(Pending::Get { id, key, owners, replies, answered }) = self.pending.get_mut(&req)
         else {
@@ -288,7 +301,10 @@ impl Node {
                             },
                         );
                     }
-                    ctx.set_timer(self.config.timing.request_timeout, Timer::RequestTimeout { req });
+                    ctx.set_timer(
+                        self.config.timing.request_timeout,
+                        Timer::RequestTimeout { req },
+                    );
                     self.pending.insert(
                         req,
                         Pending::Put { id, key, version, owners, acked, answered, escalated: true },
@@ -322,7 +338,10 @@ impl Node {
         }
         if level >= LEVELS {
             let entries = self.entries_in(from, &differ);
-            ctx.send(from, Message::MerkleLeaves { session, leaves: differ, entries, reply: false });
+            ctx.send(
+                from,
+                Message::MerkleLeaves { session, leaves: differ, entries, reply: false },
+            );
         } else {
             let below = level + 1;
             let hashes = differ
@@ -353,10 +372,21 @@ impl Process<DynamoKv> for Node {
                 let version = Version { value, dot, context };
                 for &owner in &owners {
                     let siblings = vec![version.clone()];
-                    ctx.send(owner, Message::Replicate { req, key: key.clone(), siblings, home: None });
+                    ctx.send(
+                        owner,
+                        Message::Replicate { req, key: key.clone(), siblings, home: None },
+                    );
                 }
                 let acked = BTreeSet::new();
-                let put = Pending::Put { id, key, version, owners, acked, answered: false, escalated: false };
+                let put = Pending::Put {
+                    id,
+                    key,
+                    version,
+                    owners,
+                    acked,
+                    answered: false,
+                    escalated: false,
+                };
                 self.pending.insert(req, put);
             }
             Request::Get { .. } => {
@@ -364,7 +394,8 @@ impl Process<DynamoKv> for Node {
                     ctx.send(owner, Message::Fetch { req, key: key.clone() });
                 }
                 let replies = BTreeMap::new();
-                self.pending.insert(req, Pending::Get { id, key, owners, replies, answered: false });
+                self.pending
+                    .insert(req, Pending::Get { id, key, owners, replies, answered: false });
             }
         }
         ctx.set_timer(self.config.timing.request_timeout, Timer::RequestTimeout { req });
@@ -435,7 +466,10 @@ impl Process<DynamoKv> for Node {
                     self.sessions += 1;
                     let session = Session { initiator: self.me, number: self.sessions };
                     let root = self.tree(peer).hash(0, 0);
-                    ctx.send(peer, Message::MerkleHashes { session, level: 0, hashes: vec![(0, root)] });
+                    ctx.send(
+                        peer,
+                        Message::MerkleHashes { session, level: 0, hashes: vec![(0, root)] },
+                    );
                 }
                 ctx.set_timer(self.config.timing.anti_entropy_interval, Timer::AntiEntropy);
             }
