@@ -744,12 +744,44 @@ pub fn hints_handed_back() -> Property<DynamoKv> {
     Property::new(
         "hinted writes reach their owner, and the hint is dropped",
         "Some write on every seed is kept by a stand-in as a hint for an owner that did not \
-         answer; by the end of the run every hinted version is held by its owner (or replaced \
-         there), and the stand-in keeps no hint.",
+         answer (never for one whose Stored had reached the coordinator); by the end of the run \
+         every hinted version is held by its owner (or replaced there), and the stand-in keeps \
+         no hint.",
         "hints never sent back; sending them only once, while the owner is still down; dropping \
          the hint before the owner acknowledged it (or never dropping it); storing a stand-in's \
-         copy as an ordinary replica instead of a hint.",
+         copy as an ordinary replica instead of a hint; sending stand-ins copies for the owners \
+         that answered rather than for those that did not.",
         |run| {
+            // A hint stands in for an owner that did not acknowledge: (coordinator, req) ->
+            // the owners whose Stored reached the coordinator, this incarnation.
+            let mut acked: BTreeMap<(NodeId, u64), BTreeSet<NodeId>> = BTreeMap::new();
+            for e in &run.trace.events {
+                match e.kind {
+                    EventKind::Crash { node, .. } => acked.retain(|(c, _), _| *c != node),
+                    EventKind::Deliver { msg } => {
+                        let m = run.trace.message(msg);
+                        if let Message::Stored { req, .. } = m.msg {
+                            acked.entry((m.to, req)).or_default().insert(m.from);
+                        }
+                    }
+                    EventKind::Send { msg } => {
+                        let m = run.trace.message(msg);
+                        if let Message::Replicate { req, home: Some(home), key, .. } = &m.msg {
+                            if acked.get(&(m.from, *req)).is_some_and(|a| a.contains(home)) {
+                                return Verdict::fails_at(
+                                    e.at,
+                                    format!(
+                                        "{} sent {} a hint of {key:?} for {home}, which had \
+                                         already acknowledged that write",
+                                        m.from, m.to
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
             let mut hinted: Vec<(Time, NodeId, NodeId, String, Version)> = Vec::new();
             for e in &run.trace.events {
                 if let EventKind::Output { node, output: Event::Hinted { home, key, siblings } } =
