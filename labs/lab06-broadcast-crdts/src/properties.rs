@@ -201,8 +201,8 @@ pub fn gossip_coverage(nodes: usize, permille: u64) -> Property<Bcast> {
          coverage that pushes to fanout random peers for that many rounds reach (the handout \
          gives it); a single seed may fall short, as epidemics do.",
         "drawing peers from a fixed order instead of the node's random stream (every node pushes \
-         to the same few); counting hops from 0 at the origin, or not passing hops on; pushing \
-         to yourself; relaying only the first message of each origin.",
+         to the same few); pushing to fewer peers than the fanout; relaying only messages that \
+         came straight from their origin.",
         move |run| {
             let delivered = delivered_sets(run);
             let asked = broadcasts(run);
@@ -258,6 +258,29 @@ pub fn sender_crashed_mid_send(sender: NodeId, nodes: usize) -> Property<Bcast> 
                     nodes - 1
                 ))
             }
+        },
+    )
+}
+
+/// Every correct node delivers `origin`'s first message: it reached a correct node over links
+/// that lose nothing, and a correct node delivers what it receives and passes it on.
+pub fn crashed_senders_message_delivered(origin: NodeId, nodes: usize) -> Property<Bcast> {
+    Property::new(
+        "the crashed sender's message reaches every correct node",
+        "The sender's message reached at least one correct node before the sender crashed, and \
+         links lose nothing here: that node delivers it and relays it, so every correct node \
+         delivers it.",
+        "a receiver that delivers a message but does not relay it (eager reliable broadcast \
+         relays on first receipt); a node that ignores messages whose origin has crashed.",
+        move |run| {
+            let delivered = delivered_sets(run);
+            let empty = BTreeSet::new();
+            for n in correct(run, nodes) {
+                if !delivered.get(&n).unwrap_or(&empty).contains(&(origin, 1)) {
+                    return Verdict::fails(format!("{n} never delivered {origin}'s message 1"));
+                }
+            }
+            Verdict::Holds
         },
     )
 }

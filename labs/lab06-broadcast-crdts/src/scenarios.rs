@@ -196,7 +196,12 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
              delays 10% of messages by up to 30 ms",
             Arc::new(|_| vec![Fault::Crash { node: NodeId(0), at: Time::from_millis(201) }]),
             true,
-            vec![p::integrity(), p::agreement(6), p::sender_crashed_mid_send(NodeId(0), 6)],
+            vec![
+                p::integrity(),
+                p::agreement(6),
+                p::crashed_senders_message_delivered(NodeId(0), 6),
+                p::sender_crashed_mid_send(NodeId(0), 6),
+            ],
         ),
         broadcast_scenario::<B>(
             (
@@ -258,10 +263,10 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
 }
 
 /// The coverage promised at 10 nodes, fanout 3, 4 rounds, 10% loss (in thousandths): the
-/// reference reaches about 96%; see the handout.
+/// reference reaches 94.4% over 500 seeds; see the handout.
 pub const GOSSIP_10_PERMILLE: u64 = 900;
 /// The coverage promised at 100 nodes, fanout 6, 5 rounds, 10% loss: the reference reaches
-/// about 99%.
+/// 99.1% over 500 seeds.
 pub const GOSSIP_100_PERMILLE: u64 = 950;
 
 // ---------------------------------------------------------------------------------------------
