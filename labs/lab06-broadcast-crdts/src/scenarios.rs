@@ -277,6 +277,10 @@ pub const GOSSIP_100_PERMILLE: u64 = 950;
 type Ops<O> = fn(&mut Rng, NodeId, u64) -> O;
 type Faults = Arc<dyn Fn(&mut Rng) -> Vec<Fault> + Send + Sync>;
 
+/// Builds replica `id` given its peers.
+type Replicas<C> =
+    Arc<dyn Fn(NodeId, Vec<NodeId>) -> Box<dyn Process<Replication<C>>> + Send + Sync>;
+
 /// When the users make their first (simultaneous) update, and when they stop.
 const FIRST: Time = Time::from_millis(100);
 
@@ -306,10 +310,7 @@ struct Shape<C: Crdt> {
 }
 
 impl<C: Crdt> Shape<C> {
-    fn build(
-        self,
-        factory: Arc<dyn Fn(NodeId, Vec<NodeId>) -> Box<dyn Process<Replication<C>>> + Send + Sync>,
-    ) -> Arc<Scenario<Replication<C>>> {
+    fn build(self, factory: Replicas<C>) -> Arc<Scenario<Replication<C>>> {
         let replicas = self.replicas;
         let mut properties = Vec::new();
         if self.every_handler {
@@ -434,9 +435,7 @@ fn part_b<C: Crdt>(
 }
 
 /// Part C: `S`'s replica of `C`, wrapped in the glue.
-fn replicas_of<S: Submission, C: Crdt>(
-    timing: Timing,
-) -> Arc<dyn Fn(NodeId, Vec<NodeId>) -> Box<dyn Process<Replication<C>>> + Send + Sync> {
+fn replicas_of<S: Submission, C: Crdt>(timing: Timing) -> Replicas<C> {
     Arc::new(move |id, peers| {
         Box::new(Driver::<C, S::Replica<C>>::new(<S::Replica<C>>::new(id, peers, timing)))
     })
