@@ -73,6 +73,8 @@ struct Broadcasts {
     each: u64,
     from: u64,
     to: u64,
+    /// Each sender also broadcasts once at this time (ms), after every drawn one.
+    closing: Option<u64>,
 }
 
 impl Broadcasts {
@@ -82,14 +84,19 @@ impl Broadcasts {
             for _ in 0..self.each {
                 out.push((Time::from_millis(rng.between(self.from, self.to)), NodeId(s), ()));
             }
+            if let Some(at) = self.closing {
+                out.push((Time::from_millis(at), NodeId(s), ()));
+            }
         }
         out.sort_by_key(|(t, n, _)| (*t, *n));
         Schedule(out)
     }
 
     fn describe(&self) -> String {
+        let closing =
+            self.closing.map(|at| format!(", and one more at {at}ms")).unwrap_or_default();
         format!(
-            "{} of the {} nodes each broadcast {} messages at random times in {}ms-{}ms",
+            "{} of the {} nodes each broadcast {} messages at random times in {}ms-{}ms{closing}",
             self.senders, self.nodes, self.each, self.from, self.to
         )
     }
@@ -151,7 +158,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ("best_effort", 8, "best-effort broadcast reaches every node once, with N-1 messages"),
             Kind::BestEffort,
             duplicating(),
-            Broadcasts { nodes: 5, senders: 5, each: 4, from: 100, to: 1000 },
+            Broadcasts { nodes: 5, senders: 5, each: 4, from: 100, to: 1000, closing: None },
             "the network duplicates 10% and delays 10% of messages by up to 30 ms",
             none.clone(),
             false,
@@ -170,7 +177,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ),
             Kind::EagerReliable,
             duplicating(),
-            Broadcasts { nodes: 5, senders: 5, each: 4, from: 100, to: 1000 },
+            Broadcasts { nodes: 5, senders: 5, each: 4, from: 100, to: 1000, closing: None },
             "the network duplicates 10% and delays 10% of messages by up to 30 ms",
             none.clone(),
             false,
@@ -190,7 +197,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ),
             Kind::EagerReliable,
             duplicating(),
-            Broadcasts { nodes: 6, senders: 1, each: 1, from: 200, to: 200 },
+            Broadcasts { nodes: 6, senders: 1, each: 1, from: 200, to: 200, closing: None },
             "n0 is scripted: asked to broadcast at 200ms, it sends its message to 1-4 of the 5 \
              others, drawn from the seed, and crashes at 201ms; the network duplicates 10% and \
              delays 10% of messages by up to 30 ms",
@@ -211,7 +218,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ),
             Kind::EagerReliable,
             duplicating(),
-            Broadcasts { nodes: 6, senders: 6, each: 3, from: 100, to: 1000 },
+            Broadcasts { nodes: 6, senders: 6, each: 3, from: 100, to: 1000, closing: Some(1000) },
             "a node drawn from the seed crashes inside its first handler after a time in \
              300ms-800ms, after a random prefix of that handler's sends; the network duplicates \
              10% and delays 10% of messages by up to 30 ms",
@@ -233,7 +240,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ("gossip_10", 8, "gossip with fanout 3 for 4 rounds among 10 nodes, 10% loss"),
             Kind::Gossip { fanout: 3, rounds: 4 },
             lossy(10),
-            Broadcasts { nodes: 10, senders: 10, each: 2, from: 100, to: 1000 },
+            Broadcasts { nodes: 10, senders: 10, each: 2, from: 100, to: 1000, closing: None },
             "the network loses 10%, duplicates 10% and delays 10% of messages by up to 30 ms",
             none.clone(),
             false,
@@ -248,7 +255,7 @@ fn part_a<B: Broadcaster>() -> Vec<Arc<Scenario<Bcast>>> {
             ("gossip_100", 8, "gossip with fanout 6 for 5 rounds among 100 nodes, 10% loss"),
             Kind::Gossip { fanout: 6, rounds: 5 },
             lossy(10),
-            Broadcasts { nodes: 100, senders: 5, each: 2, from: 100, to: 1000 },
+            Broadcasts { nodes: 100, senders: 5, each: 2, from: 100, to: 1000, closing: None },
             "the network loses 10%, duplicates 10% and delays 10% of messages by up to 30 ms",
             none,
             false,
