@@ -406,22 +406,29 @@ pub fn strong_convergence<C: Crdt>() -> Property<Replication<C>> {
          a count of merges); a merge that is not idempotent, so a duplicate changes the value.",
         |run| {
             let k = knowledge(run);
-            let mut seen: BTreeMap<Known, (NodeId, &C::Value)> = BTreeMap::new();
+            let mut seen: BTreeMap<Known, (Time, NodeId, &C::Value)> = BTreeMap::new();
             for (at, node, known, value) in &k.points {
                 match seen.get(known) {
-                    Some((other, v)) if *v != value => {
+                    Some((then, other, v)) if *v != value => {
+                        let who = if other == node {
+                            format!(
+                                "{node} knew the same {} updates at {then} and at {at}",
+                                known.len()
+                            )
+                        } else {
+                            format!(
+                                "{node} (at {at}) and {other} (at {then}) knew the same {} updates",
+                                known.len()
+                            )
+                        };
                         return Verdict::fails_at(
                             *at,
-                            format!(
-                                "{node} and {other} knew the same {} updates, but {node} answered \
-                                 {value:?} and {other} answered {v:?}",
-                                known.len()
-                            ),
+                            format!("{who}, but answered {value:?} and {v:?}"),
                         );
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert(*known, (*node, value));
+                        seen.insert(*known, (*at, *node, value));
                     }
                 }
             }
@@ -521,8 +528,9 @@ pub fn acknowledged_updates_reflected<C: Crdt>(
                 let node = NodeId(r);
                 let last = o.answers.get(&node).and_then(|a| a.last()).map(|(_, v)| v);
                 if last != Some(&want) {
+                    let said = last.map_or("nothing".to_string(), |v| format!("{v:?}"));
                     return Verdict::fails(format!(
-                        "at the end {node} answered {last:?}; the {} acknowledged updates give \
+                        "at the end {node} answered {said}; the {} acknowledged updates give \
                          {want:?}",
                         o.acked.len()
                     ));
@@ -561,10 +569,11 @@ pub fn converged_by<C: Crdt>(
                 let at_bound = answers.iter().rev().find(|(t, _)| *t <= by).map(|(_, v)| v);
                 let later_change = answers.iter().find(|(t, v)| *t > by && *v != want);
                 if at_bound != Some(&want) || later_change.is_some() {
+                    let said = at_bound.map_or("nothing".to_string(), |v| format!("{v:?}"));
                     return Verdict::fails_at(
                         by,
                         format!(
-                            "{what}: at {by} {node} answered {at_bound:?}, not {want:?}{}",
+                            "{what}: at {by} {node} answered {said}, not {want:?}{}",
                             later_change
                                 .map(|(t, v)| format!(" (and {v:?} at {t})"))
                                 .unwrap_or_default()
