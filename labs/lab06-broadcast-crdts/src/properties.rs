@@ -544,6 +544,19 @@ pub fn acknowledged_updates_reflected<C: Crdt>(
     )
 }
 
+/// The value every replica ends with (n0's last answer), for the report of a scenario whose
+/// outcome the protocol determines.
+pub fn final_value<C: Crdt>(run: &Run<Replication<C>>) -> Vec<String> {
+    let last = run.trace.events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Output { node: NodeId(0), output: Observation::Query(v) } => Some(v),
+        _ => None,
+    });
+    match last {
+        Some(v) => vec![format!("every replica ends with {v:?}")],
+        None => vec!["n0 answered nothing".to_string()],
+    }
+}
+
 /// Eventual delivery within a bound: from `by` on, every replica answers the final value.
 pub fn converged_by<C: Crdt>(
     replicas: usize,
