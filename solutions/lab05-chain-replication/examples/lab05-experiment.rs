@@ -30,7 +30,7 @@
 //! peers and the control plane) while the run served `ops` client operations. The busiest
 //! replica is the bottleneck: with tail-only reads that is the tail, which CRAQ relieves.
 //!
-//! `cargo run -p lab05-solution --example experiment -- [--out PATH]`
+//! `cargo run -p lab05-solution --example lab05-experiment -- [--out PATH]`
 
 use harness::history::{Outcome, history};
 use harness::services::Membership;

@@ -7,7 +7,7 @@
 //! (b) Latency: the mean time from a request to its answer, for reads against R and writes
 //! against W, under the same two distributions.
 //!
-//! `cargo run --release -p lab07-solution --example experiment` writes
+//! `cargo run --release -p lab07-solution --example lab07-experiment` writes
 //! `labs/lab07-dynamo/experiment.svg` (or `--out PATH`).
 
 use lab07::harness::sim::{Budgets, Setup, Simulation, Workload, WorkloadApi};

@@ -13,7 +13,7 @@
 //! Every point is the mean over [`SEEDS`] deterministic simulations of the reference solution,
 //! so a rerun draws the same figure.
 //!
-//! `cargo run -p lab06-solution --example experiment -- [--out PATH]`
+//! `cargo run -p lab06-solution --example lab06-experiment -- [--out PATH]`
 
 use harness::sim::{Budgets, Schedule, Setup, Simulation};
 use harness::{Duration, EventKind, Network, NodeId, Prob, Run, Time};
